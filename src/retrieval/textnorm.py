@@ -1,0 +1,35 @@
+"""Text folding shared by quote verification, figure checks and the eval scorer."""
+
+from __future__ import annotations
+
+import re
+
+# Curly and straight quotes fold to one form; so do the dash variants. Nothing else does.
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def fold_for_match(text: str) -> str:
+    """Fold runs of whitespace, curly/straight quotes and dash variants; keep everything else."""
+    return _WHITESPACE.sub(" ", text.translate(_QUOTES)).strip()
