@@ -7,12 +7,12 @@ renders it as Block Kit. No edge re-ranks or re-filters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+import numpy as np
+
+from retrieval.index import FactIndex, tokenize
 from retrieval.knowledge import Fact, Source
-
-if TYPE_CHECKING:
-    from retrieval.index import FactIndex
 
 # Why a fact is in ``Answer.answers``: the best match, or the same measure from another report
 # edition (shown together so an older figure is never given silently, and never alone).
@@ -91,3 +91,90 @@ def answer_fact(index: FactIndex, fact_id: str, question: str = "") -> Answer | 
         return None
     source = index.knowledge.sources_by_id[fact.source]
     return Answer(question=question, answered=True, answers=(AnsweredFact(fact, source, 1.0),))
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    """The knobs of the answer/decline decision, chosen by measuring on the dev question set."""
+
+    lexical_weight: float = 0.25  # weight of the per-question-normalised BM25 score in the fusion
+    answer_threshold: float = 0.55  # fused score needed to answer
+    close_margin: float = 0.03  # runners-up this close to the best are offered as "Did you mean"
+    max_suggestions: int = 3
+
+
+DEFAULT_MATCHING = MatchingConfig()
+
+
+@dataclass(frozen=True)
+class ScoredFacts:
+    """Per-fact scores for one question, best first (the evidence behind an Answer)."""
+
+    order: np.ndarray
+    fused: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+    unknown_terms: tuple[str, ...]
+
+
+def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> ScoredFacts:
+    query_vector = index.encode_question(question)
+    dense = index.dense_scores(query_vector)
+    tokens = tokenize(question)
+    bm25 = index.lexical.scores(tokens)
+    top = float(bm25.max()) if bm25.size else 0.0
+    lexical = bm25 / top if top > 0 else bm25
+    fused = dense + config.lexical_weight * lexical
+    order = np.argsort(-fused, kind="stable")
+    unknown = tuple(t for t in dict.fromkeys(tokens) if t not in index.vocabulary)
+    return ScoredFacts(order, fused, dense, lexical, unknown)
+
+
+def answer_question(
+    index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING
+) -> Answer:
+    """Answer one question from the index, or decline with the nearest facts as suggestions."""
+    text = " ".join(question.split())
+    if not text or not tokenize(text) or len(index.facts) == 0:
+        return Answer(question=question, answered=False, reason="empty")
+    scored = score_facts(index, text, config)
+    facts = index.facts
+    best = int(scored.order[0])
+    best_score = float(scored.fused[best])
+
+    def suggestion(i: int) -> Suggestion:
+        return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
+
+    if best_score < config.answer_threshold:
+        nearest = tuple(suggestion(int(i)) for i in scored.order[: config.max_suggestions])
+        return Answer(question=question, answered=False, suggestions=nearest, reason="out_of_scope")
+
+    best_fact = facts[best]
+    answers = [AnsweredFact(best_fact, index.knowledge.source_of(best_fact), best_score)]
+    answers += _other_editions(index, best_fact, scored)
+    shown = {a.fact.id for a in answers}
+    runners_up = tuple(
+        suggestion(int(i))
+        for i in scored.order[1 : 1 + config.max_suggestions]
+        if best_score - float(scored.fused[i]) <= config.close_margin and facts[int(i)].id not in shown
+    )
+    return Answer(question=question, answered=True, answers=tuple(answers), suggestions=runners_up)
+
+
+def _other_editions(index: FactIndex, fact: Fact, scored: ScoredFacts) -> list[AnsweredFact]:
+    """Related facts from other report editions: an older figure is never given alone."""
+    source = index.knowledge.source_of(fact)
+    positions = {f.id: i for i, f in enumerate(index.facts)}
+    out = []
+    for ref in fact.related:
+        other = index.knowledge.facts_by_id.get(ref)
+        if other is None:
+            continue
+        other_source = index.knowledge.source_of(other)
+        if other_source.report != source.report:
+            score = float(scored.fused[positions[ref]])
+            out.append(AnsweredFact(other, other_source, score, role="other_edition"))
+    return out

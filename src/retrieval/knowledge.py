@@ -259,9 +259,20 @@ def verify_quote(quote: str, source_text: str) -> bool:
     """True when the quote is word for word in the source text.
 
     Only runs of whitespace, curly/straight quotes and dash variants are folded: nothing else,
-    so a changed word, number or letter case fails.
+    so a changed word, number or letter case fails, and so does a quote that cuts a word in two.
     """
-    return fold_for_match(quote) in fold_for_match(source_text)
+    needle, haystack = fold_for_match(quote), fold_for_match(source_text)
+    if not needle:
+        return False
+    start = haystack.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        cuts_before = needle[0].isalnum() and start > 0 and haystack[start - 1].isalnum()
+        cuts_after = needle[-1].isalnum() and end < len(haystack) and haystack[end].isalnum()
+        if not (cuts_before or cuts_after):
+            return True
+        start = haystack.find(needle, start + 1)
+    return False
 
 
 def check_figure(figure: Figure, quote: str) -> str | None:

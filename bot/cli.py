@@ -1,0 +1,225 @@
+"""``ofsted-bot``: ask, chat, eval, knowledge check/list/try, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError
+from retrieval.answer import Answer, answer_question
+from retrieval.evaluate import QuestionSet, evaluate
+from retrieval.knowledge import KnowledgeError, load_knowledge
+
+DECLINE_TEXT = "I can't find that in the Ofsted reports I know."
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def format_date(answer_source) -> str:  # noqa: ANN001 - a retrieval.knowledge.Source
+    if answer_source.published:
+        return answer_source.published.strftime("%-d %B %Y")
+    return "date not stated"
+
+
+def format_answer_text(answer: Answer) -> str:
+    """An Answer for a person at a terminal: statement, figures, quote, citation."""
+    if not answer.answered:
+        lines = [DECLINE_TEXT]
+        if answer.suggestions:
+            lines.append("Nearest facts I do know:")
+            lines += [f"  - {s.statement}  [{s.fact_id}]" for s in answer.suggestions]
+        return "\n".join(lines)
+    lines: list[str] = []
+    for item in answer.answers:
+        fact, source = item.fact, item.source
+        label = "" if item.role == "best" else f"From the {source.report}: "
+        lines.append(label + fact.statement)
+        for fig in fact.figures:
+            lines.append(f"  Figure: {fig.text} ({fig.measure})")
+        lines += textwrap.wrap(f'"{fact.quote}"', width=100, initial_indent="  > ", subsequent_indent="  > ")
+        lines.append(
+            f"  Source: {source.publisher}, \"{source.title}\", {format_date(source)}; {source.report}"
+            + (f" <{source.url}>" if source.url else "")
+        )
+        lines.append(f"  [fact {fact.id}, score {item.score:.2f}]")
+        lines.append("")
+    if answer.suggestions:
+        lines.append("Did you mean:")
+        lines += [f"  - {s.statement}  [{s.fact_id}]" for s in answer.suggestions]
+    return "\n".join(lines).rstrip()
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _load_index(settings: Settings, extra_files: Sequence[Path] = ()):  # noqa: ANN202
+    from bot.loading import load_fact_index  # imports torch: only for commands that need it
+
+    return load_fact_index(settings, extra_files)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    index = _load_index(settings)
+    if args.question == "-":
+        for line in sys.stdin:
+            answer = answer_question(index, line.rstrip("\n"))
+            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+        return EXIT_OK
+    answer = answer_question(index, args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(format_answer_text(answer))
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    print("Loading the Ofsted report knowledge…", file=sys.stderr)
+    index = _load_index(settings)
+    print(
+        f"Ask about {', '.join(index.knowledge.reports)}. Type a question; 'quit' or Ctrl-D to leave.",
+        file=sys.stderr,
+    )
+    while True:
+        try:
+            question = input("ofsted> ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return EXIT_OK
+        if question.strip().lower() in ("quit", "exit", ":q"):
+            return EXIT_OK
+        if not question.strip():
+            print("Type a question about the Ofsted annual report, e.g. 'How many children are in care?'")
+            continue
+        print(format_answer_text(answer_question(index, question)))
+        print()
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        questions = QuestionSet.from_file(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"cannot read question set {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    index = _load_index(settings)
+    report = evaluate(questions, lambda q: answer_question(index, q))
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for miss in report.misses:
+        if miss["kind"] == "in_scope":
+            status = f"got {miss['got']}" if miss["answered"] else "declined"
+            print(f"MISS in-scope: {miss['question']!r}: {status} (score {miss['score']:.3f})")
+        else:
+            print(f"MISS out-of-scope answered: {miss['question']!r}: got {miss['got']} (score {miss['score']:.3f})")
+    print(
+        f"in-scope top-1: {report.in_scope_correct}/{report.in_scope_total} = {report.top1:.3f}\n"
+        f"out-of-scope declined: {report.out_of_scope_declined}/{report.out_of_scope_total}"
+        f" = {report.declined_share:.3f}"
+    )
+    return EXIT_OK
+
+
+def cmd_knowledge_check(args: argparse.Namespace, settings: Settings) -> int:
+    folder = Path(args.dir) if args.dir else settings.knowledge_dir
+    result = load_knowledge(folder)
+    for issue in result.issues:
+        print(issue, file=sys.stderr if issue.severity == "error" else sys.stdout)
+    if not result.ok:
+        print(f"knowledge check failed: {len(result.errors)} error(s)", file=sys.stderr)
+        return EXIT_ERROR
+    k = result.knowledge
+    assert k is not None
+    print(
+        f"knowledge OK: {len(k.sources)} source(s), {len(k.facts)} fact(s) in {len(k.files)} file(s)"
+        + (f", {len(result.warnings)} warning(s)" if result.warnings else "")
+    )
+    return EXIT_OK
+
+
+def cmd_knowledge_list(args: argparse.Namespace, settings: Settings) -> int:
+    result = load_knowledge(settings.knowledge_dir)
+    if result.knowledge is None:
+        for issue in result.errors:
+            print(issue, file=sys.stderr)
+        return EXIT_ERROR
+    k = result.knowledge
+    facts = [
+        {
+            "id": f.id,
+            "statement": f.statement,
+            "quote": f.quote,
+            "figures": [fig.model_dump() for fig in f.figures],
+            "source": k.source_of(f).to_ref(),
+            "tags": f.tags,
+            "questions": f.questions,
+        }
+        for f in k.facts
+    ]
+    if args.json:
+        print(json.dumps(facts, ensure_ascii=False, indent=2))
+    else:
+        for f in facts:
+            print(f"{f['id']}: {f['statement']}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import serve
+
+    return serve(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ofsted-bot",
+        description="Answers questions about Ofsted's annual report on children's services.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question (or '-' for one per line on stdin, as JSON)")
+    ask.add_argument("question", help="the question, or '-' to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.set_defaults(func=cmd_ask)
+
+    chat = sub.add_parser("chat", help="a local console: type questions, get answers")
+    chat.set_defaults(func=cmd_chat)
+
+    ev = sub.add_parser("eval", help="score a question set (format of shared/eval/dev.yaml)")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+
+    kn = sub.add_parser("knowledge", help="check or list the knowledge files")
+    ksub = kn.add_subparsers(dest="knowledge_command", required=True)
+    check = ksub.add_parser("check", help="validate the knowledge folder; non-zero exit on any error")
+    check.add_argument("dir", nargs="?", help="folder to check (default: KNOWLEDGE_DIR or knowledge/)")
+    check.set_defaults(func=cmd_knowledge_check)
+    lst = ksub.add_parser("list", help="list every fact")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_knowledge_list)
+
+    serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings()
+        if args.command == "ask" and args.question == "-" and not args.json:
+            args.json = True  # stdin mode always prints JSON lines
+        return int(args.func(args, settings))
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KnowledgeError as exc:
+        print("the knowledge folder has errors:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return EXIT_ERROR

