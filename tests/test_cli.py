@@ -1,0 +1,113 @@
+"""The ofsted-bot CLI as a user runs it: real processes, real model, real knowledge files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "ofsted-bot"
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "CACHE_DIR": str(REPO / ".cache/embeddings"), **(env or {})}
+    return subprocess.run(
+        [str(BIN), *args], input=stdin, capture_output=True, text=True, env=full_env, timeout=300, cwd=REPO
+    )
+
+
+def test_ask_prints_figure_quote_and_citation() -> None:
+    out = run("ask", "how many children are in care in England?")
+    assert out.returncode == 0, out.stderr
+    assert "75,000" in out.stdout
+    assert "Source: Locum Today" in out.stdout
+    assert "4 December 2018" in out.stdout
+
+
+def test_ask_json_and_stdin_lines() -> None:
+    questions = ["how many monitoring visits were there", "what is the capital of France", ""]
+    out = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [d["question"] for d in lines] == questions
+    first, second, third = lines
+    assert first["answered"] and "66" in first["answers"][0]["quote"]
+    assert first["answers"][0]["source"]["published"] == "2018-12-04"
+    assert not second["answered"] and second["answers"] == [] and second["suggestions"]
+    assert set(second["suggestions"][0]) == {"fact_id", "statement"}
+    assert not third["answered"]
+
+    single = run("ask", "--json", "what did Rick Hood find?")
+    data = json.loads(single.stdout)
+    assert data["answered"] and "Rick Hood" in data["answers"][0]["quote"]
+    assert data["answers"][0]["source"]["published"] is None  # Community Care states no date
+
+
+def test_knowledge_check_and_list() -> None:
+    ok = run("knowledge", "check")
+    assert ok.returncode == 0, ok.stderr
+    assert "knowledge OK" in ok.stdout
+    listed = json.loads(run("knowledge", "list", "--json").stdout)
+    assert len(listed) >= 40
+    assert {"id", "statement", "quote", "figures", "source", "tags", "questions"} <= set(listed[0])
+
+
+def test_knowledge_check_reports_file_line_and_fact(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(REPO / "knowledge", folder)
+    bad = folder / "facts" / "zz-bad.yaml"
+    bad.write_text(
+        "facts:\n"
+        "  - id: invented\n"
+        "    source: locum-today-2018-12-04\n"
+        "    statement: Ofsted says 99% of councils are outstanding.\n"
+        "    quote: \"Currently, 99% of local authorities are judged outstanding.\"\n"
+        "    questions: ['how many are outstanding?']\n",
+        encoding="utf-8",
+    )
+    out = run("knowledge", "check", str(folder))
+    assert out.returncode == 1
+    assert f"{bad}:2: fact 'invented': quote not found in source 'locum-today-2018-12-04'" in out.stderr
+    # the same folder through KNOWLEDGE_DIR: the bot refuses to start on it, with the same message
+    ask = run("ask", "anything", env={"KNOWLEDGE_DIR": str(folder)})
+    assert ask.returncode == 1 and "quote not found" in ask.stderr and "Traceback" not in ask.stderr
+
+
+def test_eval_scores_a_question_set(tmp_path: Path) -> None:
+    qs = tmp_path / "qs.yaml"
+    qs.write_text(
+        "in_scope:\n"
+        "  - q: how many kids are in the care system\n"
+        "    any: ['75,000']\n"
+        "  - q: how many children are in care\n"
+        "    any: ['a span that is in no quote']\n"
+        "out_of_scope:\n"
+        "  - what time does the canteen open\n",
+        encoding="utf-8",
+    )
+    out = run("eval", str(qs))
+    assert out.returncode == 0, out.stderr
+    assert "in-scope top-1: 1/2 = 0.500" in out.stdout
+    assert "out-of-scope declined: 1/1 = 1.000" in out.stdout
+    assert "MISS in-scope: 'how many children are in care'" in out.stdout
+    data = json.loads(run("eval", str(qs), "--json").stdout)
+    assert data["in_scope"]["correct"] == 1 and len(data["misses"]) == 1
+
+
+def test_usage_errors_are_one_line() -> None:
+    out = run("eval", "/no/such/file.yaml")
+    assert out.returncode == 2 and "cannot read question set" in out.stderr
+    bad_env = run("knowledge", "check", env={"PORT": "eighty"})
+    assert bad_env.returncode == 2
+    assert bad_env.stderr.strip() == "configuration error: PORT must be a whole number, not 'eighty'"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["ask", "--help"]])
+def test_help(argv: list[str]) -> None:
+    assert run(*argv).returncode == 0
