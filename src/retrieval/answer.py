@@ -6,12 +6,13 @@ renders it as Block Kit. No edge re-ranks or re-filters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
-from retrieval.index import FactIndex, tokenize
+from retrieval.index import FactIndex, QueryTerms, tokenize
 from retrieval.knowledge import Fact, Source
 
 # Why a fact is in ``Answer.answers``: the best match, or the same measure from another report
@@ -100,8 +101,17 @@ def answer_fact(index: FactIndex, fact_id: str, question: str = "") -> Answer | 
 class MatchingConfig:
     """The knobs of the answer/decline decision, chosen by measuring on the dev question set."""
 
-    lexical_weight: float = 0.25  # weight of the per-question-normalised BM25 score in the fusion
-    answer_threshold: float = 0.55  # fused score needed to answer
+    # Ranking: dense similarity plus this weight times BM25 normalised by the question's best.
+    lexical_weight: float = 0.25
+    # Deciding: confidence = dense similarity of the best fact + coverage_weight x its coverage
+    # (the idf-weighted share of the question's words the fact contains).
+    coverage_weight: float = 0.4
+    answer_threshold: float = 0.72
+    # A word the knowledge never uses ("adopted", "Manchester", "nurseries") usually means the
+    # question is about something the reports do not cover: then only a very close match answers.
+    unknown_term_min_dense: float = 0.85
+    # "How many…", "what percentage…": a fact that states a figure is worth a little more.
+    figure_boost: float = 0.04
     close_margin: float = 0.03  # runners-up this close to the best are offered as "Did you mean"
     max_suggestions: int = 3
 
@@ -117,20 +127,40 @@ class ScoredFacts:
     fused: np.ndarray
     dense: np.ndarray
     lexical: np.ndarray
-    unknown_terms: tuple[str, ...]
+    terms: QueryTerms
+    coverage: float  # of the best fact
+    confidence: float  # of the best fact
+
+    @property
+    def unknown_terms(self) -> tuple[str, ...]:
+        return self.terms.unknown
+
+
+_FIGURE_CUE = re.compile(
+    r"\b(how many|how much|what (?:per ?cent|percentage|proportion|share|number|fraction)|"
+    r"number of|percentage|proportion|figures?|statistics?|stats)\b|%",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_figure(question: str) -> bool:
+    return bool(_FIGURE_CUE.search(question))
 
 
 def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> ScoredFacts:
-    query_vector = index.encode_question(question)
-    dense = index.dense_scores(query_vector)
-    tokens = tokenize(question)
-    bm25 = index.lexical.scores(tokens)
+    terms = index.query_terms(question)
+    dense = index.dense_scores(index.encode_question(question))
+    bm25 = index.lexical.scores(terms.expanded)
     top = float(bm25.max()) if bm25.size else 0.0
     lexical = bm25 / top if top > 0 else bm25
     fused = dense + config.lexical_weight * lexical
+    if asks_for_a_figure(question):
+        fused = fused + config.figure_boost * index.has_figures
     order = np.argsort(-fused, kind="stable")
-    unknown = tuple(t for t in dict.fromkeys(tokens) if t not in index.vocabulary)
-    return ScoredFacts(order, fused, dense, lexical, unknown)
+    best = int(order[0])
+    coverage = index.coverage(terms, best)
+    confidence = float(dense[best]) + config.coverage_weight * coverage
+    return ScoredFacts(order, fused, dense, lexical, terms, coverage, confidence)
 
 
 def answer_question(
@@ -148,9 +178,14 @@ def answer_question(
     def suggestion(i: int) -> Suggestion:
         return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
 
-    if best_score < config.answer_threshold:
+    reason = ""
+    if scored.terms.unknown and float(scored.dense[best]) < config.unknown_term_min_dense:
+        reason = "unknown_terms"
+    elif scored.confidence < config.answer_threshold:
+        reason = "low_confidence"
+    if reason:
         nearest = tuple(suggestion(int(i)) for i in scored.order[: config.max_suggestions])
-        return Answer(question=question, answered=False, suggestions=nearest, reason="out_of_scope")
+        return Answer(question=question, answered=False, suggestions=nearest, reason=reason)
 
     best_fact = facts[best]
     answers = [AnsweredFact(best_fact, index.knowledge.source_of(best_fact), best_score)]
@@ -167,7 +202,7 @@ def answer_question(
 def _other_editions(index: FactIndex, fact: Fact, scored: ScoredFacts) -> list[AnsweredFact]:
     """Related facts from other report editions: an older figure is never given alone."""
     source = index.knowledge.source_of(fact)
-    positions = {f.id: i for i, f in enumerate(index.facts)}
+    positions = index.fact_position
     out = []
     for ref in fact.related:
         other = index.knowledge.facts_by_id.get(ref)

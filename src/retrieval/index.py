@@ -151,7 +151,7 @@ STOPWORDS = frozenset(
     same she should so some such than that the their theirs them themselves then there these they
     this those through to too under until up very was we were what when where which while who whom
     why will with would you your yours yourself yourselves tell say says said show give know many
-    much whats s t d ll re ve m""".split()
+    much whats s t d ll re ve m please information info detail details explain""".split()
 )
 
 
@@ -191,6 +191,28 @@ def fact_texts(fact: Fact) -> list[tuple[str, str]]:
     return texts
 
 
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question's lexical view: its tokens, each with the tokens its synonyms add."""
+
+    tokens: tuple[str, ...]
+    alternatives: tuple[frozenset[str], ...]  # per token: itself plus what its synonyms mean
+    unknown: tuple[str, ...]  # tokens the knowledge never uses and no synonym explains
+
+    @property
+    def expanded(self) -> list[str]:
+        return list(dict.fromkeys(t for alts in self.alternatives for t in sorted(alts)))
+
+
+def synonym_table(synonyms: dict[str, str] | object) -> dict[tuple[str, ...], tuple[str, ...]]:
+    table: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for word, meaning in dict(synonyms).items():  # type: ignore[call-overload]
+        key = tuple(tokenize(word))
+        if key:
+            table[key] = tuple(tokenize(meaning))
+    return table
+
+
 # --- the index ---------------------------------------------------------------------------------
 
 
@@ -204,6 +226,11 @@ class FactIndex:
     fact_starts: np.ndarray  # (facts,) first row of each fact, for np.maximum.reduceat
     lexical: LexicalIndex
     vocabulary: frozenset[str]  # every stemmed token the knowledge uses
+    doc_tokens: tuple[frozenset[str], ...]  # per fact: the tokens of its BM25 document
+    idf: dict[str, float]  # inverse document frequency of each token over the facts
+    synonyms: dict[tuple[str, ...], tuple[str, ...]]
+    fact_position: dict[str, int]
+    has_figures: np.ndarray  # (facts,) 1.0 where the fact states at least one figure
     encoded_count: int = 0  # texts that were not in the cache when this index was built
 
     @property
@@ -228,9 +255,15 @@ class FactIndex:
         vectors = cache.encode(encoder, texts, show_progress=show_progress)
         row_fact = np.array([i for i, _, _ in rows], dtype=np.int64)
         starts = np.searchsorted(row_fact, np.arange(len(knowledge.facts)))
-        vocabulary: set[str] = set()
-        for fact in knowledge.facts:
-            vocabulary.update(tokenize(fact_document(fact)))
+        documents = [fact_document(f) for f in knowledge.facts]
+        doc_tokens = tuple(frozenset(tokenize(d)) for d in documents)
+        vocabulary: set[str] = set().union(*doc_tokens)
+        n = len(doc_tokens)
+        df: dict[str, int] = {}
+        for tokens in doc_tokens:
+            for t in tokens:
+                df[t] = df.get(t, 0) + 1
+        idf = {t: float(np.log(1 + (n - c + 0.5) / (c + 0.5))) for t, c in df.items()}
         for source in knowledge.sources:
             vocabulary.update(tokenize(f"{source.title} {source.standfirst or ''} {source.report}"))
             vocabulary.update(tokenize(knowledge.source_texts.get(source.id, "")))
@@ -241,10 +274,45 @@ class FactIndex:
             row_fact=row_fact,
             row_kind=tuple(kind for _, kind, _ in rows),
             fact_starts=starts,
-            lexical=LexicalIndex([fact_document(f) for f in knowledge.facts]),
+            lexical=LexicalIndex(documents),
             vocabulary=frozenset(vocabulary),
+            doc_tokens=doc_tokens,
+            idf=idf,
+            synonyms=synonym_table(knowledge.synonyms),
+            fact_position={f.id: i for i, f in enumerate(knowledge.facts)},
+            has_figures=np.array([1.0 if f.figures else 0.0 for f in knowledge.facts], dtype=np.float32),
             encoded_count=cache.last_encoded,
         )
+
+    def query_terms(self, question: str) -> QueryTerms:
+        tokens = tuple(dict.fromkeys(tokenize(question)))
+        alternatives = [{t} for t in tokens]
+        for key, meaning in self.synonyms.items():
+            if all(k in tokens for k in key):
+                for k in key:
+                    alternatives[tokens.index(k)].update(meaning)
+        unknown = tuple(
+            t for t, alts in zip(tokens, alternatives, strict=True) if not (alts & self.vocabulary)
+        )
+        return QueryTerms(tokens, tuple(frozenset(a) for a in alternatives), unknown)
+
+    def coverage(self, terms: QueryTerms, position: int) -> float:
+        """Share of the question's weight (idf) that a fact's document contains.
+
+        A token counts as covered when it, or a synonym's meaning, is in the document; a token
+        the knowledge never uses weighs as much as the rarest one.
+        """
+        if not terms.tokens:
+            return 0.0
+        rarest = max(self.idf.values(), default=1.0)
+        doc = self.doc_tokens[position]
+        total = covered = 0.0
+        for alts in terms.alternatives:
+            weight = max((self.idf[t] for t in alts if t in self.idf), default=rarest)
+            total += weight
+            if alts & doc:
+                covered += weight
+        return covered / total if total else 0.0
 
     def encode_question(self, question: str) -> np.ndarray:
         return self.encoder.encode([question])[0]

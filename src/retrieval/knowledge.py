@@ -91,6 +91,17 @@ class Fact(_Strict):
 class KnowledgeFile(_Strict):
     sources: list[Source] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    # Everyday words colleagues use for the report's terms ("kids": "children"). A question
+    # using the word is also matched on what it means, and the word counts as known.
+    synonyms: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("synonyms")
+    @classmethod
+    def _synonyms_not_blank(cls, v: dict[str, str]) -> dict[str, str]:
+        for word, meaning in v.items():
+            if not str(word).strip() or not str(meaning).strip():
+                raise ValueError("a synonym and its meaning must both be non-empty text")
+        return v
 
 
 Severity = Literal["error", "warning"]
@@ -118,6 +129,7 @@ class Knowledge:
     facts: tuple[Fact, ...]
     source_texts: Mapping[str, str]
     files: tuple[str, ...]
+    synonyms: Mapping[str, str] = field(default_factory=dict)
     sources_by_id: Mapping[str, Source] = field(init=False)
     facts_by_id: Mapping[str, Fact] = field(init=False)
 
@@ -308,9 +320,11 @@ def load_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> Load
 
     sources: dict[str, tuple[Source, str, int]] = {}
     facts: dict[str, tuple[Fact, str, int]] = {}
+    synonyms: dict[str, str] = {}
     for pf in parsed:
         if pf.model is None or pf.root is None:
             continue
+        synonyms.update({k.lower().strip(): v for k, v in pf.model.synonyms.items()})
         for kind, items, lines, seen in (
             ("source", pf.model.sources, _item_lines(pf.root, "sources"), sources),
             ("fact", pf.model.facts, _item_lines(pf.root, "facts"), facts),
@@ -353,6 +367,7 @@ def load_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> Load
         facts=tuple(f for f, _, _ in facts.values()),
         source_texts=texts,
         files=tuple(pf.rel for pf in parsed),
+        synonyms=synonyms,
     )
     return LoadResult(knowledge, tuple(issues))
 
