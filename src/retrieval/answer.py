@@ -136,15 +136,19 @@ class ScoredFacts:
         return self.terms.unknown
 
 
-_FIGURE_CUE = re.compile(
-    r"\b(how many|how much|what (?:per ?cent|percentage|proportion|share|number|fraction)|"
-    r"number of|percentage|proportion|figures?|statistics?|stats)\b|%",
-    re.IGNORECASE,
+_COUNT_CUE = re.compile(r"\b(how many|how much|number of|figures?|statistics?|stats)\b", re.IGNORECASE)
+_SHARE_CUE = re.compile(
+    r"\b(per ?cent|percentage|proportion|share|fraction|what part)\b|%", re.IGNORECASE
 )
 
 
-def asks_for_a_figure(question: str) -> bool:
-    return bool(_FIGURE_CUE.search(question))
+def figure_preference(index: FactIndex, question: str) -> np.ndarray | None:
+    """Which facts state the kind of figure asked for: a share ("what %") or any count."""
+    if _SHARE_CUE.search(question):
+        return index.has_share_figure
+    if _COUNT_CUE.search(question):
+        return index.has_figures
+    return None
 
 
 def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> ScoredFacts:
@@ -154,8 +158,9 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
     top = float(bm25.max()) if bm25.size else 0.0
     lexical = bm25 / top if top > 0 else bm25
     fused = dense + config.lexical_weight * lexical
-    if asks_for_a_figure(question):
-        fused = fused + config.figure_boost * index.has_figures
+    preferred = figure_preference(index, question)
+    if preferred is not None:
+        fused = fused + config.figure_boost * preferred
     order = np.argsort(-fused, kind="stable")
     best = int(order[0])
     coverage = index.coverage(terms, best)

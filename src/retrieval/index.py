@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +25,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from retrieval.knowledge import Fact, Knowledge
+from retrieval.knowledge import Fact, Figure, Knowledge
 from retrieval.textnorm import fold_for_match
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,11 @@ def fact_document(fact: Fact) -> str:
     return "\n".join(parts)
 
 
+def is_share(figure: Figure) -> bool:
+    """A percentage or a fraction ("42%", "two thirds")."""
+    return figure.unit == "%" or (0 < figure.value < 1)
+
+
 def fact_texts(fact: Fact) -> list[tuple[str, str]]:
     """(kind, text) pairs embedded for a fact."""
     texts = [("statement", fact.statement), ("quote", fact.quote)]
@@ -213,6 +218,13 @@ def synonym_table(synonyms: dict[str, str] | object) -> dict[tuple[str, ...], tu
     return table
 
 
+def synonym_pattern(synonyms: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not synonyms:
+        return None
+    words = sorted(synonyms, key=len, reverse=True)  # longest first: "looked after" before "looked"
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+
+
 # --- the index ---------------------------------------------------------------------------------
 
 
@@ -230,7 +242,9 @@ class FactIndex:
     idf: dict[str, float]  # inverse document frequency of each token over the facts
     synonyms: dict[tuple[str, ...], tuple[str, ...]]
     fact_position: dict[str, int]
+    synonym_pattern: re.Pattern[str] | None  # matches any synonym word or phrase in raw text
     has_figures: np.ndarray  # (facts,) 1.0 where the fact states at least one figure
+    has_share_figure: np.ndarray  # (facts,) 1.0 where a figure is a percentage or a fraction
     encoded_count: int = 0  # texts that were not in the cache when this index was built
 
     @property
@@ -279,8 +293,13 @@ class FactIndex:
             doc_tokens=doc_tokens,
             idf=idf,
             synonyms=synonym_table(knowledge.synonyms),
+            synonym_pattern=synonym_pattern(knowledge.synonyms),
             fact_position={f.id: i for i, f in enumerate(knowledge.facts)},
             has_figures=np.array([1.0 if f.figures else 0.0 for f in knowledge.facts], dtype=np.float32),
+            has_share_figure=np.array(
+                [1.0 if any(is_share(g) for g in f.figures) else 0.0 for f in knowledge.facts],
+                dtype=np.float32,
+            ),
             encoded_count=cache.last_encoded,
         )
 
@@ -314,12 +333,26 @@ class FactIndex:
                 covered += weight
         return covered / total if total else 0.0
 
-    def encode_question(self, question: str) -> np.ndarray:
-        return self.encoder.encode([question])[0]
+    def rewrite_with_synonyms(self, question: str) -> str | None:
+        """The question in the report's own words ("how many LAs" -> "how many local authorities").
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Best cosine similarity per fact over its texts."""
+        The model does not know every abbreviation colleagues use; the rewritten question is
+        embedded alongside the original. None when no synonym occurs.
+        """
+        if self.synonym_pattern is None:
+            return None
+        meanings = self.knowledge.synonyms
+        rewritten = self.synonym_pattern.sub(lambda m: meanings[m.group(0).lower()], question)
+        return rewritten if rewritten != question else None
+
+    def encode_question(self, question: str) -> np.ndarray:
+        """(1, dim) or (2, dim): the question, and its synonym rewrite when there is one."""
+        rewritten = self.rewrite_with_synonyms(question)
+        return self.encoder.encode([question] if rewritten is None else [question, rewritten])
+
+    def dense_scores(self, query_vectors: np.ndarray) -> np.ndarray:
+        """Best cosine similarity per fact over its texts (and over the question's variants)."""
         if len(self.facts) == 0:
             return np.zeros(0, dtype=np.float32)
-        sims = self.vectors @ query_vector
-        return np.maximum.reduceat(sims, self.fact_starts)
+        sims = self.vectors @ np.atleast_2d(query_vectors).T  # (rows, variants)
+        return np.maximum.reduceat(sims.max(axis=1), self.fact_starts)
