@@ -18,7 +18,7 @@ DECLINE_TEXT = "I can't find that in the Ofsted reports I know."
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
-def format_date(answer_source) -> str:  # noqa: ANN001 - a retrieval.knowledge.Source
+def format_date(answer_source) -> str:
     if answer_source.published:
         return answer_source.published.strftime("%-d %B %Y")
     return "date not stated"
@@ -41,7 +41,7 @@ def format_answer_text(answer: Answer) -> str:
             lines.append(f"  Figure: {fig.text} ({fig.measure})")
         lines += textwrap.wrap(f'"{fact.quote}"', width=100, initial_indent="  > ", subsequent_indent="  > ")
         lines.append(
-            f"  Source: {source.publisher}, \"{source.title}\", {format_date(source)}; {source.report}"
+            f'  Source: {source.publisher}, "{source.title}", {format_date(source)}; {source.report}'
             + (f" <{source.url}>" if source.url else "")
         )
         lines.append(f"  [fact {fact.id}, score {item.score:.2f}]")
@@ -56,7 +56,7 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _load_index(settings: Settings, extra_files: Sequence[Path] = ()):  # noqa: ANN202
+def _load_index(settings: Settings, extra_files: Sequence[Path] = ()):
     from bot.loading import load_fact_index  # imports torch: only for commands that need it
 
     return load_fact_index(settings, extra_files)
@@ -115,7 +115,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             status = f"got {miss['got']}" if miss["answered"] else "declined"
             print(f"MISS in-scope: {miss['question']!r}: {status} (score {miss['score']:.3f})")
         else:
-            print(f"MISS out-of-scope answered: {miss['question']!r}: got {miss['got']} (score {miss['score']:.3f})")
+            print(
+                f"MISS out-of-scope answered: {miss['question']!r}: got {miss['got']}"
+                f" (score {miss['score']:.3f})"
+            )
     print(
         f"in-scope top-1: {report.in_scope_correct}/{report.in_scope_total} = {report.top1:.3f}\n"
         f"out-of-scope declined: {report.out_of_scope_declined}/{report.out_of_scope_total}"

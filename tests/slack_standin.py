@@ -133,7 +133,12 @@ class SlackStandin:
             return {"ok": True, "url": self.socket_mode_url}
         if call.method == "chat.postMessage":
             ts = self._next_ts()
-            return {"ok": True, "channel": call.body.get("channel"), "ts": ts, "message": {**call.body, "ts": ts}}
+            return {
+                "ok": True,
+                "channel": call.body.get("channel"),
+                "ts": ts,
+                "message": {**call.body, "ts": ts},
+            }
         if call.method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         return {"ok": True}
@@ -160,14 +165,18 @@ class SlackStandin:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     seen = ", ".join(c.path for c in self.calls[-10:])
-                    raise AssertionError(f"no matching call to the Slack stand-in in {timeout}s (last: {seen})")
+                    raise AssertionError(
+                        f"no matching call to the Slack stand-in in {timeout}s (last: {seen})"
+                    )
                 self._lock.wait(remaining)
 
     def wait_for_response(self, name: str, timeout: float = 30.0) -> RecordedCall:
         return self.wait_for(lambda c: c.path == f"/respond/{name}", timeout)
 
     def wait_for_post(self, channel: str, timeout: float = 30.0) -> RecordedCall:
-        return self.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("channel") == channel, timeout)
+        return self.wait_for(
+            lambda c: c.method == "chat.postMessage" and c.body.get("channel") == channel, timeout
+        )
 
 
 # --- Slack's side: signed requests to the bot ---------------------------------------------------
@@ -250,7 +259,9 @@ class SignedSlackClient:
         )
 
     def slash_command(self, text: str, response_url: str, user_id: str = ASKER_ID) -> HttpResult:
-        return self.post(self.slash_command_body(text, response_url, user_id), "application/x-www-form-urlencoded")
+        return self.post(
+            self.slash_command_body(text, response_url, user_id), "application/x-www-form-urlencoded"
+        )
 
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> str:
         return json.dumps(
@@ -266,8 +277,12 @@ class SignedSlackClient:
             }
         )
 
-    def event(self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None) -> HttpResult:
-        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+    def event(
+        self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None
+    ) -> HttpResult:
+        headers = (
+            {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+        )
         return self.post(self.event_body(event, event_id), "application/json", extra_headers=headers)
 
     def block_action(

@@ -15,8 +15,15 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "ofsted-bot"
 
 
-def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "CACHE_DIR": str(REPO / ".cache/embeddings"), **(env or {})}
+def run(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "CACHE_DIR": str(REPO / ".cache/embeddings"),
+        **(env or {}),
+    }
     return subprocess.run(
         [str(BIN), *args], input=stdin, capture_output=True, text=True, env=full_env, timeout=300, cwd=REPO
     )
@@ -67,7 +74,7 @@ def test_knowledge_check_reports_file_line_and_fact(tmp_path: Path) -> None:
         "  - id: invented\n"
         "    source: locum-today-2018-12-04\n"
         "    statement: Ofsted says 99% of councils are outstanding.\n"
-        "    quote: \"Currently, 99% of local authorities are judged outstanding.\"\n"
+        '    quote: "Currently, 99% of local authorities are judged outstanding."\n'
         "    questions: ['how many are outstanding?']\n",
         encoding="utf-8",
     )

@@ -95,8 +95,12 @@ def test_every_figure_of_both_articles_is_in_some_quote() -> None:
         ("facts: !!python/object:os.system {}\n", r"invalid YAML"),
         ("- just\n- a list\n", r"must be a mapping"),
         (GOOD_FACT.replace("    statement:", "    statment:"), r"facts\.0\.statment: Extra inputs"),
-        (GOOD_FACT.replace("    statement: 42% of local authorities are judged good or outstanding.\n", ""),
-         r"fact 'judged-good': facts\.0\.statement: Field required"),
+        (
+            GOOD_FACT.replace(
+                "    statement: 42% of local authorities are judged good or outstanding.\n", ""
+            ),
+            r"fact 'judged-good': facts\.0\.statement: Field required",
+        ),
         (GOOD_FACT.replace("value: 42,", "value: forty-two,"), r"value: Input should be a valid number"),
         (GOOD_FACT.replace("source: src-a", "source: nowhere"), r"source 'nowhere' is not defined"),
         (GOOD_FACT + "    related: [ghost]\n", r"related fact 'ghost' is not defined"),
@@ -144,7 +148,7 @@ def test_missing_source_text_file(tmp_path: Path) -> None:
 
 def test_warnings_for_no_questions_and_near_duplicates(tmp_path: Path) -> None:
     twin = GOOD_FACT.replace("judged-good", "judged-good-twin").replace("facts:\n", "")
-    no_q = twin.replace('    questions: ["How many councils are good or outstanding?"]\n', '')
+    no_q = twin.replace('    questions: ["How many councils are good or outstanding?"]\n', "")
     result = load_knowledge(make_folder(tmp_path, ("a.yaml", GOOD_FACT + no_q)))
     assert result.ok  # warnings do not block
     messages = [str(w) for w in result.warnings]

@@ -20,7 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> FactIndex:
     knowledge = require_knowledge(REPO / "knowledge")
-    return FactIndex.build(knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO / ".cache/embeddings")
+    return FactIndex.build(
+        knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO / ".cache/embeddings"
+    )
 
 
 # Phrasings of our own (not the dev set's): the answer's quote must carry the figure.
@@ -36,7 +38,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> FactIndex:
         ("how many LAs are there in England", "152"),
     ],
 )
-def test_answers_carry_the_figure_in_a_verbatim_quote(index: FactIndex, question: str, must_contain: str) -> None:
+def test_answers_carry_the_figure_in_a_verbatim_quote(
+    index: FactIndex, question: str, must_contain: str
+) -> None:
     answer = answer_question(index, question)
     assert answer.answered, answer.suggestions
     best = answer.answers[0]

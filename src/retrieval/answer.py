@@ -137,9 +137,7 @@ class ScoredFacts:
 
 
 _COUNT_CUE = re.compile(r"\b(how many|how much|number of|figures?|statistics?|stats)\b", re.IGNORECASE)
-_SHARE_CUE = re.compile(
-    r"\b(per ?cent|percentage|proportion|share|fraction|what part)\b|%", re.IGNORECASE
-)
+_SHARE_CUE = re.compile(r"\b(per ?cent|percentage|proportion|share|fraction|what part)\b|%", re.IGNORECASE)
 
 
 def figure_preference(index: FactIndex, question: str) -> np.ndarray | None:
@@ -168,9 +166,7 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
     return ScoredFacts(order, fused, dense, lexical, terms, coverage, confidence)
 
 
-def answer_question(
-    index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING
-) -> Answer:
+def answer_question(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> Answer:
     """Answer one question from the index, or decline with the nearest facts as suggestions."""
     text = " ".join(question.split())
     if not text or not tokenize(text) or len(index.facts) == 0:

@@ -85,8 +85,14 @@ def evaluate(questions: QuestionSet, ask: Callable[[str], Answer]) -> EvalReport
         else:
             got = answer.best.fact.id if answer.best else None
             report.misses.append(
-                {"kind": "in_scope", "question": item.q, "answered": answer.answered, "got": got,
-                 "score": round(answer.top_score, 4), "expected_any": item.any}
+                {
+                    "kind": "in_scope",
+                    "question": item.q,
+                    "answered": answer.answered,
+                    "got": got,
+                    "score": round(answer.top_score, 4),
+                    "expected_any": item.any,
+                }
             )
     for q in questions.out_of_scope:
         answer = ask(q)
@@ -96,7 +102,12 @@ def evaluate(questions: QuestionSet, ask: Callable[[str], Answer]) -> EvalReport
         else:
             got = answer.best.fact.id if answer.best else None
             report.misses.append(
-                {"kind": "out_of_scope", "question": q, "answered": True, "got": got,
-                 "score": round(answer.top_score, 4)}
+                {
+                    "kind": "out_of_scope",
+                    "question": q,
+                    "answered": True,
+                    "got": got,
+                    "score": round(answer.top_score, 4),
+                }
             )
     return report

@@ -24,7 +24,8 @@ _SCALES = {
     "billion": 1e9,
 }  # fmt: skip
 _NUMERAL = re.compile(
-    r"^(?P<cur>[£$€])?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<scale>[a-z]+)?\s*(?P<pct>%|per ?cent)?$"
+    r"^(?P<cur>[£$€])?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+    r"\s*(?P<scale>[a-z]+)?\s*(?P<pct>%|per ?cent)?$"
 )
 
 

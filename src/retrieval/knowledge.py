@@ -238,9 +238,7 @@ def _parse_file(path: Path, rel: str, issues: list[KnowledgeIssue]) -> _ParsedFi
     if root is None or data is None:
         return _ParsedFile(rel, root, KnowledgeFile())
     if not isinstance(data, dict):
-        issues.append(
-            KnowledgeIssue(rel, 1, "the file must be a mapping with 'sources:' and/or 'facts:'")
-        )
+        issues.append(KnowledgeIssue(rel, 1, "the file must be a mapping with 'sources:' and/or 'facts:'"))
         return _ParsedFile(rel, root, None)
     try:
         model = KnowledgeFile.model_validate(data)
@@ -295,10 +293,9 @@ def check_figure(figure: Figure, quote: str) -> str | None:
     if parsed is None:
         return f"figure '{figure.text}': cannot read a number in it"
     candidates = {parsed.value}
-    if parsed.scale != 1:
-        # "12 million" may be written as value 12 with the unit naming the scale.
-        if figure.unit and parsed.scale_word and parsed.scale_word in figure.unit.lower():
-            candidates.add(parsed.value / parsed.scale)
+    # "12 million" may be written as value 12 with the unit naming the scale.
+    if parsed.scale != 1 and figure.unit and parsed.scale_word and parsed.scale_word in figure.unit.lower():
+        candidates.add(parsed.value / parsed.scale)
     if not any(math.isclose(figure.value, c, rel_tol=1e-3, abs_tol=1e-3) for c in candidates):
         shown = ", ".join(f"{c:g}" for c in sorted(candidates))
         return f"figure '{figure.text}': value {figure.value:g} does not agree with the text ({shown})"
@@ -350,9 +347,7 @@ def load_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> Load
         try:
             texts[source.id] = text_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            issues.append(
-                KnowledgeIssue(rel, line, f"source '{source.id}': cannot read text_file: {exc}")
-            )
+            issues.append(KnowledgeIssue(rel, line, f"source '{source.id}': cannot read text_file: {exc}"))
 
     for fact, rel, line in facts.values():
         issues.extend(_check_fact(fact, rel, line, sources, facts, texts))

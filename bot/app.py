@@ -1,0 +1,280 @@
+"""The Slack app: ``build_app(settings, index_holder)`` returns a Bolt ``App``.
+
+Listeners live in ``bot/listeners/`` (one module per kind) and are registered in one place.
+Every question — slash command, mention, DM — goes through one path, ``Answerer.answer_later``:
+limits, the core's ``answer_question``, Block Kit, the one log line, sending, and the apology
+when anything fails. Answers are CPU-bound, so they run on a small pool of their own: Bolt's
+threads stay free to acknowledge every request within Slack's 3 seconds, however busy it gets.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from slack_bolt import App, BoltResponse, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.blocks import Block, unescape_slack_text
+from bot.settings import Settings
+from retrieval.answer import Answer, answer_question
+from retrieval.index import FactIndex
+
+log = logging.getLogger(__name__)
+# One line per question: request id, kind, answered or declined, fact id, score, milliseconds.
+question_log = logging.getLogger("bot.questions")
+
+QuestionKind = Literal["command", "mention", "dm", "did_you_mean"]
+
+SLACK_API_URL = "https://slack.com/api/"
+# Bolt's threads: they acknowledge, hand the question to the answer workers, and return.
+LISTENER_THREADS = 8
+# Answer workers: more than the cores would only make every answer slower.
+ANSWER_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+class IndexHolder:
+    """The current FactIndex: one reference, swapped whole. Readers read it; they never lock."""
+
+    def __init__(self, index: FactIndex | None = None) -> None:
+        self._index = index
+
+    @property
+    def index(self) -> FactIndex | None:
+        return self._index
+
+    def replace(self, index: FactIndex) -> None:
+        self._index = index
+
+    @property
+    def ready(self) -> bool:
+        return self._index is not None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send: Block Kit plus the plain-text fallback."""
+
+    blocks: list[Block]
+    text: str
+    answer: Answer | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"blocks": self.blocks, "text": self.text}
+
+
+_SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone|subteam\^[^>]*|date\^[^>]*)(?:\|[^>]*)?>")
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
+_URL_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
+_BROADCAST_WORD = re.compile(r"(?<!\w)@(?:channel|here|everyone)\b", re.IGNORECASE)
+
+
+def question_from_slack(text: str) -> str:
+    """The question in a Slack message or command text: mentions dropped, links as their label,
+    Slack's ``&amp;``/``&lt;``/``&gt;`` undone. Mentions are never part of what was asked."""
+    text = _SPECIAL_MENTION.sub(" ", text)
+    text = _USER_MENTION.sub(" ", text)
+    text = _CHANNEL_LINK.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
+    text = _URL_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _BROADCAST_WORD.sub(" ", unescape_slack_text(text))
+    return " ".join(text.split())
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class Answerer:
+    """The one "answer a question" path shared by the command, mention and DM listeners."""
+
+    def __init__(self, holder: IndexHolder, workers: int = ANSWER_WORKERS) -> None:
+        self.holder = holder
+        self.logger = question_log
+        self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="answer")
+
+    def answer_later(
+        self,
+        question: str,
+        *,
+        kind: QuestionKind,
+        request_id: str,
+        ephemeral: bool,
+        send: Callable[[Reply], object],
+    ) -> None:
+        """Queue the question; on an answer worker, ``send`` delivers its reply (or an apology)."""
+
+        def answer_and_send() -> None:
+            try:
+                send(self.reply(question, kind=kind, request_id=request_id, ephemeral=ephemeral))
+            except Exception as error:
+                log.error(
+                    "listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error
+                )
+                try:
+                    send(Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT))
+                except Exception:
+                    log.exception("could not send the apology request_id=%s", request_id)
+
+        self._workers.submit(answer_and_send)
+
+    def reply(self, question: str, *, kind: QuestionKind, request_id: str, ephemeral: bool) -> Reply:
+        """The reply to one question (help, too long, answer or decline). Never raises: a failure
+        becomes a short apology."""
+        text = " ".join(question.split())
+        index = self.holder.index
+        knowledge = index.knowledge if index is not None else None
+        if not text or text.lower() in ("help", "?"):
+            return Reply(blocks.help_blocks(knowledge), blocks.HELP_TEXT)
+        if len(text) > blocks.MAX_QUESTION_CHARS:
+            self.logger.info("question request_id=%s kind=%s too_long chars=%d", request_id, kind, len(text))
+            return Reply(blocks.too_long_blocks(len(text)), blocks.TOO_LONG_TEXT)
+        if index is None:
+            self.logger.warning("question request_id=%s kind=%s index_not_loaded", request_id, kind)
+            return Reply(blocks.not_ready_blocks(), blocks.NOT_READY_TEXT)
+        started = time.perf_counter()
+        try:
+            answer = answer_question(index, text)
+            rendered = blocks.answer_blocks(answer, knowledge=knowledge, ephemeral=ephemeral)
+        except Exception:
+            self.logger.exception("question request_id=%s kind=%s failed", request_id, kind)
+            return Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT)
+        self.log_answer(answer, kind=kind, request_id=request_id, started=started)
+        return Reply(rendered, blocks.answer_text(answer), answer)
+
+    def log_answer(self, answer: Answer, *, kind: QuestionKind, request_id: str, started: float) -> None:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        best = answer.best
+        fact_id = best.fact.id if best else (answer.suggestions[0].fact_id if answer.suggestions else "-")
+        self.logger.info(
+            "question request_id=%s kind=%s %s fact_id=%s score=%.3f ms=%.0f%s",
+            request_id,
+            kind,
+            "answered" if answer.answered else "declined",
+            fact_id,
+            answer.top_score,
+            elapsed_ms,
+            f" reason={answer.reason}" if answer.reason else "",
+        )
+        self.logger.debug("question request_id=%s text=%r", request_id, answer.question)
+
+
+class RecentIds:
+    """A bounded, thread-safe set of ids seen in the last ``ttl_seconds`` (events Slack re-sends)."""
+
+    def __init__(self, ttl_seconds: float = 15 * 60, max_size: int = 10_000) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_size = max_size
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, *ids: str) -> bool:
+        """Record the ids; True unless one of them was already seen (and has not expired)."""
+        now = time.monotonic()
+        wanted = [i for i in ids if i]
+        with self._lock:
+            self._expire(now)
+            repeated = any(i in self._seen for i in wanted)
+            for i in wanted:
+                self._seen[i] = now
+            while len(self._seen) > self.max_size:
+                self._seen.pop(next(iter(self._seen)))
+            return not repeated
+
+    def _expire(self, now: float) -> None:
+        # Insertion order is time order, so expired ids are at the front.
+        for key, seen_at in list(self._seen.items()):
+            if now - seen_at < self.ttl_seconds:
+                break
+            del self._seen[key]
+
+
+def build_client(settings: Settings) -> WebClient:
+    """The Web API client: Slack's own API unless SLACK_API_URL names another (GovSlack, tests)."""
+    base_url = settings.slack_api_url or SLACK_API_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return WebClient(token=settings.slack_bot_token, base_url=base_url)
+
+
+def build_app(settings: Settings, index_holder: IndexHolder) -> App:
+    """The Bolt app, with every listener registered. Checks the bot token with ``auth.test``."""
+    from bot.listeners import register
+
+    app = App(
+        client=build_client(settings),
+        # Socket Mode requests are not signed; Bolt skips verification for them.
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not settings.socket_mode,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        name="ofsted-bot",
+    )
+    answerer = Answerer(index_holder)
+    app.use(assign_request_id)
+    app.error(apologise_for_error)
+    register(app, answerer, RecentIds())
+    return app
+
+
+@contextmanager
+def apology_on_error(request_id: str, respond: Respond) -> Iterator[None]:
+    """Run a listener's work after ``ack()``: any exception is logged and the user gets an apology.
+
+    (Bolt's own error path clears an ack that was already sent when a listener fails quickly, so
+    work after ``ack()`` must not raise.)
+    """
+    try:
+        yield
+    except Exception as error:
+        log.error("listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error)
+        try:
+            respond(
+                blocks=blocks.apology_blocks(request_id),
+                text=blocks.APOLOGY_TEXT,
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except Exception:
+            log.exception("could not send the apology request_id=%s", request_id)
+
+
+def assign_request_id(context: dict[str, Any], next: Any) -> None:
+    context["request_id"] = new_request_id()
+    next()
+
+
+def apologise_for_error(
+    error: Exception, body: dict[str, Any], context: dict[str, Any], logger: logging.Logger
+) -> BoltResponse | None:
+    """Bolt's global error handler: log with the request id, and tell the user briefly."""
+    request_id = context.get("request_id") or new_request_id()
+    log.error("listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error)
+    try:
+        respond = context.get("respond")
+        say = context.get("say")
+        if respond is not None and body.get("response_url"):
+            respond(
+                blocks=blocks.apology_blocks(request_id),
+                text=blocks.APOLOGY_TEXT,
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        elif say is not None and context.get("channel_id"):
+            event = body.get("event") or {}
+            in_thread = event.get("thread_ts")
+            if event.get("type") == "app_mention":
+                in_thread = in_thread or event.get("ts")
+            say(blocks=blocks.apology_blocks(request_id), text=blocks.APOLOGY_TEXT, thread_ts=in_thread)
+    except Exception:
+        log.exception("could not send the apology request_id=%s", request_id)
+    return None

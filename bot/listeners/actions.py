@@ -1,0 +1,126 @@
+"""Button clicks: "Did you mean…", "Share in channel", and 👍 / 👎."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.app import Answerer, apology_on_error
+from retrieval.answer import Answer, answer_fact
+
+log = logging.getLogger(__name__)
+
+GONE_TEXT = "That fact is no longer in the knowledge base. Please ask again."
+
+
+def _clicked_in_ephemeral(body: dict[str, Any]) -> bool:
+    return bool((body.get("container") or {}).get("is_ephemeral"))
+
+
+def rebuild_shared_answer(answerer: Answerer, shared: blocks.SharedAnswer) -> Answer | None:
+    """The answer a "Share in channel" button was attached to, from its fact ids (None if gone)."""
+    index = answerer.holder.index
+    if index is None:
+        return None
+    items = []
+    for fact_id, role in shared.facts:
+        single = answer_fact(index, fact_id, shared.question)
+        if single is None or single.best is None:
+            continue
+        items.append(replace(single.best, role="other_edition" if role == "other_edition" else "best"))
+    if not items:
+        return None
+    return Answer(question=shared.question, answered=True, answers=tuple(items))
+
+
+def answer_chosen_fact(
+    answerer: Answerer, value: str, body: dict[str, Any], respond: Respond, client: WebClient, request_id: str
+) -> None:
+    """Answer the chosen fact where the question was asked: privately, or in the thread or DM."""
+    started = time.perf_counter()
+    chosen = blocks.parse_did_you_mean_value(value)
+    index = answerer.holder.index
+    answer = answer_fact(index, chosen.fact_id, chosen.question) if index is not None else None
+    if index is None or answer is None:
+        respond(text=GONE_TEXT, response_type="ephemeral", replace_original=False)
+        return
+    answerer.log_answer(answer, kind="did_you_mean", request_id=request_id, started=started)
+    ephemeral = _clicked_in_ephemeral(body)
+    reply = {
+        "blocks": blocks.answer_blocks(answer, knowledge=index.knowledge, ephemeral=ephemeral),
+        "text": blocks.answer_text(answer),
+    }
+    if ephemeral:
+        respond(**reply, response_type="ephemeral", replace_original=False)
+        return
+    container = body.get("container") or {}
+    client.chat_postMessage(
+        **reply,
+        channel=(body.get("channel") or {}).get("id") or container.get("channel_id"),
+        thread_ts=(body.get("message") or {}).get("thread_ts"),
+    )
+
+
+def share_in_channel(
+    answerer: Answerer, value: str, body: dict[str, Any], respond: Respond, request_id: str
+) -> None:
+    """Post the same answer visibly in the channel, saying who shared it."""
+    answer = rebuild_shared_answer(answerer, blocks.parse_share_value(value))
+    if answer is None:
+        respond(text=GONE_TEXT, response_type="ephemeral", replace_original=False)
+        return
+    respond(
+        blocks=blocks.answer_blocks(answer, shared_by=(body.get("user") or {}).get("id")),
+        text=blocks.answer_text(answer),
+        response_type="in_channel",
+        replace_original=False,
+    )
+    log.info("shared answer request_id=%s fact_id=%s", request_id, answer.answers[0].fact.id)
+
+
+def thank_for_feedback(value: str, respond: Respond, request_id: str) -> None:
+    """Acknowledge a 👍 / 👎 (recording votes is the feedback store's job)."""
+    vote = blocks.parse_feedback_value(value)
+    log.info(
+        "feedback request_id=%s helpful=%s answered=%s fact_id=%s",
+        request_id,
+        vote.helpful,
+        vote.answered,
+        vote.fact_ids[0] if vote.fact_ids else "-",
+    )
+    respond(text=blocks.FEEDBACK_THANKS_TEXT, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, answerer: Answerer) -> None:
+    @app.action(blocks.DID_YOU_MEAN_ACTION_PATTERN)
+    def on_did_you_mean(
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: dict[str, Any],
+    ) -> None:
+        ack()
+        with apology_on_error(context["request_id"], respond):
+            answer_chosen_fact(answerer, action["value"], body, respond, client, context["request_id"])
+
+    @app.action(blocks.SHARE_ACTION)
+    def on_share(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: dict[str, Any]
+    ) -> None:
+        ack()
+        with apology_on_error(context["request_id"], respond):
+            share_in_channel(answerer, action["value"], body, respond, context["request_id"])
+
+    @app.action(blocks.FEEDBACK_ACTION_PATTERN)
+    def on_feedback(ack: Ack, action: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+        ack()
+        with apology_on_error(context["request_id"], respond):
+            thank_for_feedback(action["value"], respond, context["request_id"])

@@ -1,0 +1,234 @@
+"""``ofsted-bot serve``: the Slack app in Socket Mode (SLACK_APP_TOKEN set) or over HTTP.
+
+HTTP mode serves Bolt through its WSGI adapter on waitress: ``POST /slack/events`` for Slack and
+``GET /healthz`` (200 once the knowledge index is loaded, 503 before). Socket Mode needs no
+public URL; ``/healthz`` is still served on PORT so a container health check works in both.
+The knowledge index and the model are loaded once, before any request is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.app import IndexHolder, build_app, build_client
+from bot.settings import Settings, SettingsError
+from retrieval.knowledge import KnowledgeError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HTTP_THREADS = 16
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+_SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{32}")
+_TOKEN_PATTERNS = (re.compile(r"xox[a-z]-[A-Za-z0-9-]+"), re.compile(r"xapp-[A-Za-z0-9-]+"))
+
+
+# --- start-up checks ----------------------------------------------------------------------------
+
+
+def check_slack_settings(settings: Settings) -> None:
+    """Raise SettingsError, naming the variable (never its value), when Slack settings are unusable."""
+    if not settings.slack_bot_token:
+        raise SettingsError("SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from OAuth & Permissions")
+    if not settings.slack_bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN is malformed: a bot token starts with 'xoxb-'")
+    if settings.slack_app_token is not None and not settings.slack_app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN is malformed: an app-level token starts with 'xapp-'")
+    if not settings.socket_mode:
+        if not settings.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the signing secret from Basic Information"
+                " (or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        if not _SIGNING_SECRET.fullmatch(settings.slack_signing_secret):
+            raise SettingsError("SLACK_SIGNING_SECRET is malformed: it is 32 hexadecimal characters")
+    if settings.slack_api_url is not None and not re.match(r"^https?://\S+$", settings.slack_api_url):
+        raise SettingsError("SLACK_API_URL is malformed: it must start with http:// or https://")
+
+
+# --- logging ------------------------------------------------------------------------------------
+
+
+class RedactingFormatter(logging.Formatter):
+    """Wraps a handler's formatter so tokens and the signing secret never reach a log line."""
+
+    def __init__(self, inner: logging.Formatter, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.inner = inner
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record), self.secrets)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub(lambda m: m.group(0)[:5] + "[redacted]", text)
+    return text
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log lines to stderr at LOG_LEVEL (unless logging is set up already), with secrets redacted."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root.setLevel(settings.log_level)
+    secrets = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+    for handler in root.handlers:
+        inner = handler.formatter or logging.Formatter()
+        if not isinstance(inner, RedactingFormatter):
+            handler.setFormatter(RedactingFormatter(inner, [s for s in secrets if s]))
+
+
+# --- WSGI ---------------------------------------------------------------------------------------
+
+
+def health_response(holder: IndexHolder) -> tuple[str, bytes]:
+    index = holder.index
+    if index is None:
+        return "503 Service Unavailable", b'{"status": "loading"}'
+    body = {"status": "ok", "facts": len(index.knowledge.facts), "reports": index.knowledge.reports}
+    return "200 OK", json.dumps(body).encode()
+
+
+def build_wsgi_app(holder: IndexHolder, app: App | None = None) -> WSGIApplication:
+    """``GET /healthz`` here; everything else to Bolt's WSGI adapter (404 when there is no app)."""
+    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            status, body = health_response(holder)
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        if slack_handler is not None:
+            return slack_handler(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"Not Found"]
+
+    return wsgi
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+def _stop_on_sigterm(stop: Callable[[], None]) -> None:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        log.info("received signal %d: stopping", signum)
+        stop()
+
+    signal.signal(signal.SIGTERM, handle)
+
+
+def _raise_keyboard_interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> int:
+    print(f"ofsted-bot serve: {message}", file=sys.stderr)
+    return code
+
+
+def serve(settings: Settings) -> int:
+    """Start the Slack app; returns the process exit code."""
+    try:
+        check_slack_settings(settings)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings)
+
+    api_url = build_client(settings).base_url
+    try:
+        identity = build_client(settings).auth_test()
+    except SlackApiError as exc:
+        return _fail(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error', 'unknown error')})")
+    except (SlackClientError, OSError) as exc:
+        return _fail(f"cannot reach the Slack Web API at {api_url} ({type(exc).__name__}: {exc})")
+    log.info("bot user %s in team %s (Web API %s)", identity.get("user_id"), identity.get("team_id"), api_url)
+
+    holder = IndexHolder()
+    app = build_app(settings, holder)
+
+    from bot.loading import load_fact_index  # imports torch
+
+    log.info("loading knowledge from %s and the embedding model", settings.knowledge_dir)
+    try:
+        holder.replace(load_fact_index(settings, show_progress=False))
+    except KnowledgeError as exc:
+        print("the knowledge folder has errors:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return EXIT_ERROR
+    index = holder.index
+    assert index is not None
+    knowledge = index.knowledge
+    log.info("knowledge loaded: %d facts from %s", len(knowledge.facts), "; ".join(knowledge.reports))
+
+    if settings.socket_mode:
+        return serve_socket_mode(app, holder, settings)
+    return serve_http(app, holder, settings)
+
+
+def serve_http(app: App, holder: IndexHolder, settings: Settings) -> int:
+    from waitress import create_server
+
+    wsgi = build_wsgi_app(holder, app)
+    server = create_server(wsgi, host="0.0.0.0", port=settings.port, threads=HTTP_THREADS, ident="ofsted-bot")
+    _stop_on_sigterm(_raise_keyboard_interrupt)
+    log.info("HTTP mode: POST %s and GET %s on port %d", EVENTS_PATH, HEALTH_PATH, settings.port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return EXIT_OK
+
+
+def serve_socket_mode(app: App, holder: IndexHolder, settings: Settings) -> int:
+    from waitress import create_server
+
+    try:
+        health = create_server(build_wsgi_app(holder), host="0.0.0.0", port=settings.port, threads=1)
+    except OSError as exc:
+        log.warning("no %s endpoint: port %d unavailable (%s)", HEALTH_PATH, settings.port, exc)
+    else:
+        threading.Thread(target=health.run, name="healthz", daemon=True).start()
+
+    handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        return _fail(f"Slack rejected SLACK_APP_TOKEN ({exc.response.get('error', 'unknown error')})")
+    except (SlackClientError, OSError) as exc:
+        return _fail(f"cannot open a Socket Mode connection ({type(exc).__name__}: {exc})")
+    log.info("Socket Mode: connected")
+    stopped = threading.Event()
+    _stop_on_sigterm(stopped.set)
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+    return EXIT_OK

@@ -1,0 +1,127 @@
+"""Fixtures for the Slack edge: a Slack stand-in, and the real server (``ofsted-bot serve``).
+
+The server is started once per session, in HTTP mode, as a subprocess with the real model; it
+talks only to the stand-in (SLACK_API_URL), and the tests post it signed requests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from slack_standin import SignedSlackClient, SlackStandin, http_request
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_BOT_TOKEN = "xoxb-0000000000-0000000000000-standinbottokenvalue0"
+TEST_SIGNING_SECRET = "8f742231b10e8888abcd9911122285a5"
+TEST_APP_TOKEN = "xapp-1-A0APP-0000000000000-standinapptokenvalue00"
+SERVER_START_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_command() -> list[str]:
+    """``ofsted-bot serve`` through the CLI (``python -m bot`` is the same entry point)."""
+    return [sys.executable, "-m", "bot", "serve"]
+
+
+def bot_env(**overrides: str | None) -> dict[str, str]:
+    """The environment for a bot subprocess: no Slack variables from the outside, offline model."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base_url}/slack/events"
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(env: dict[str, str], log_path: Path, port: int) -> RunningServer:
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        serve_command(), cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+    )
+    log_file.close()
+    return RunningServer(process, f"http://127.0.0.1:{port}", log_path)
+
+
+def wait_until_healthy(server: RunningServer, timeout: float = SERVER_START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited ({server.process.returncode}):\n{server.log_text()}")
+        try:
+            if http_request(f"{server.base_url}/healthz", timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    stop_server(server)
+    raise RuntimeError(f"the server was not healthy within {timeout}s:\n{server.log_text()}")
+
+
+def stop_server(server: RunningServer) -> None:
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def standin() -> Iterator[SlackStandin]:
+    with SlackStandin() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """``ofsted-bot serve`` in HTTP mode on a free port, talking to the stand-in; healthy."""
+    port = free_port()
+    env = bot_env(
+        SLACK_BOT_TOKEN=TEST_BOT_TOKEN,
+        SLACK_SIGNING_SECRET=TEST_SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        PORT=str(port),
+        LOG_LEVEL="INFO",
+    )
+    server = start_server(env, tmp_path_factory.mktemp("server") / "serve.log", port)
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def slack(bot_server: RunningServer) -> SignedSlackClient:
+    """Slack's side: signed requests to the running bot."""
+    return SignedSlackClient(bot_server.events_url, TEST_SIGNING_SECRET)
