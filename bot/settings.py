@@ -35,6 +35,8 @@ class Settings:
     gaps_log: bool = True
     retention_days: int = 90
     rate_limit_per_minute: int = 20
+    # Key for hashing Slack user ids in the feedback store (unset: the store keeps its own). Not in repr.
+    feedback_hash_key: str | None = field(default=None, repr=False)
 
     @property
     def socket_mode(self) -> bool:
@@ -91,4 +93,5 @@ class Settings:
             gaps_log=get_bool("GAPS_LOG", True),
             retention_days=get_int("RETENTION_DAYS", 90, minimum=1),
             rate_limit_per_minute=get_int("RATE_LIMIT_PER_MINUTE", 20, minimum=1),
+            feedback_hash_key=get("FEEDBACK_HASH_KEY"),
         )

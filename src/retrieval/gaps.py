@@ -11,13 +11,13 @@ here and thrown away: never through ``EmbeddingCache``, never written to disk.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from retrieval.answer import score_facts
-from retrieval.index import FactIndex
+from retrieval.index import Encoder, FactIndex
 from retrieval.knowledge import Fact
 
 # Average cosine similarity two groups of questions need to merge. Measured with the bundled
@@ -136,14 +136,17 @@ def group_questions(
     # Encoded directly, never cached: these texts may hold personal data.
     vectors = np.asarray(index.encoder.encode(texts), dtype=np.float32)
 
-    groups: list[tuple[int, QuestionGroup]] = []
+    # Score each group's example with the vectors just computed, not by encoding it again.
+    known = dict(zip(texts, vectors, strict=True))
+    scoring_index = replace(index, encoder=_KnownVectors(index.encoder.name, index.encoder, known))
+    ranked: list[tuple[int, QuestionGroup]] = []  # (first wording's position, group)
     for rows in _cluster(vectors, weights, threshold):
         centroid = _normalised((weights[rows, None] * vectors[rows]).sum(axis=0))
         centrality = vectors[rows] @ centroid
         example_row = rows[int(np.argmax(centrality))]
         by_asks = sorted(range(len(rows)), key=lambda i: (-weights[rows[i]], -centrality[i], rows[i]))
         example = texts[example_row]
-        fact_id, statement, score = _nearest_fact(index, example)
+        fact_id, statement, score = _nearest_fact(scoring_index, example)
         group = QuestionGroup(
             count=int(weights[rows].sum()),
             example=example,
@@ -152,9 +155,23 @@ def group_questions(
             nearest_statement=statement,
             nearest_score=score,
         )
-        groups.append((min(rows), group))
-    groups.sort(key=lambda first_and_group: (-first_and_group[1].count, first_and_group[0]))
-    return [group for _, group in groups]
+        ranked.append((min(rows), group))
+    ranked.sort(key=lambda position_and_group: (-position_and_group[1].count, position_and_group[0]))
+    return [group for _, group in ranked]
+
+
+@dataclass  # not frozen: the Encoder protocol's ``name`` is a plain attribute
+class _KnownVectors:
+    """An encoder answering from vectors already computed (in memory only), else from the model."""
+
+    name: str
+    encoder: Encoder
+    known: Mapping[str, np.ndarray]
+
+    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        if texts and all(text in self.known for text in texts):
+            return np.stack([self.known[text] for text in texts])
+        return self.encoder.encode(texts, show_progress=show_progress)
 
 
 def _nearest_fact(index: FactIndex, question: str) -> tuple[str | None, str | None, float]:
