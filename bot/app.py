@@ -26,9 +26,10 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.blocks import Block, unescape_slack_text
+from bot.reload import IndexHolder, KnowledgeReloader
 from bot.settings import Settings
+from bot.store import FeedbackStore, gaps_report_text
 from retrieval.answer import Answer, answer_question
-from retrieval.index import FactIndex
 
 log = logging.getLogger(__name__)
 # One line per question: request id, kind, answered or declined, fact id, score, milliseconds.
@@ -41,24 +42,6 @@ SLACK_API_URL = "https://slack.com/api/"
 LISTENER_THREADS = 8
 # Answer workers: more than the cores would only make every answer slower.
 ANSWER_WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-
-class IndexHolder:
-    """The current FactIndex: one reference, swapped whole. Readers read it; they never lock."""
-
-    def __init__(self, index: FactIndex | None = None) -> None:
-        self._index = index
-
-    @property
-    def index(self) -> FactIndex | None:
-        return self._index
-
-    def replace(self, index: FactIndex) -> None:
-        self._index = index
-
-    @property
-    def ready(self) -> bool:
-        return self._index is not None
 
 
 @dataclass(frozen=True)
@@ -98,8 +81,11 @@ def new_request_id() -> str:
 class Answerer:
     """The one "answer a question" path shared by the command, mention and DM listeners."""
 
-    def __init__(self, holder: IndexHolder, workers: int = ANSWER_WORKERS) -> None:
+    def __init__(
+        self, holder: IndexHolder, store: FeedbackStore | None = None, workers: int = ANSWER_WORKERS
+    ) -> None:
         self.holder = holder
+        self.store = store
         self.logger = question_log
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="answer")
 
@@ -111,12 +97,16 @@ class Answerer:
         request_id: str,
         ephemeral: bool,
         send: Callable[[Reply], object],
+        user_id: str = "",
     ) -> None:
         """Queue the question; on an answer worker, ``send`` delivers its reply (or an apology)."""
 
         def answer_and_send() -> None:
             try:
-                send(self.reply(question, kind=kind, request_id=request_id, ephemeral=ephemeral))
+                reply = self.reply(question, kind=kind, request_id=request_id, ephemeral=ephemeral)
+                send(reply)
+                if reply.answer is not None:
+                    self.record_gap(reply.answer, user_id)
             except Exception as error:
                 log.error(
                     "listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error
@@ -151,6 +141,19 @@ class Answerer:
             return Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT)
         self.log_answer(answer, kind=kind, request_id=request_id, started=started)
         return Reply(rendered, blocks.answer_text(answer), answer)
+
+    def record_gap(self, answer: Answer, user_id: str) -> None:
+        """A declined question, or one answered with close runners-up, goes to the gaps log."""
+        if self.store is None or (answer.answered and not answer.suggestions):
+            return
+        kind = "declined" if not answer.answered else "low_confidence"
+        nearest = [(a.fact.id, a.score) for a in answer.answers] + [
+            (s.fact_id, s.score) for s in answer.suggestions
+        ]
+        try:
+            self.store.record_gap(user_id, answer.question, nearest, kind)
+        except Exception:
+            log.exception("could not record a gap")
 
     def log_answer(self, answer: Answer, *, kind: QuestionKind, request_id: str, started: float) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -207,7 +210,31 @@ def build_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.slack_bot_token, base_url=base_url)
 
 
-def build_app(settings: Settings, index_holder: IndexHolder) -> App:
+@dataclass
+class Admin:
+    """What admins (ADMIN_USER_IDS) may do from Slack: reload, status, gaps."""
+
+    settings: Settings
+    holder: IndexHolder
+    reloader: KnowledgeReloader | None = None
+    store: FeedbackStore | None = None
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.settings.admin_user_ids
+
+    def gaps_report(self, since_days: int | None = None) -> str:
+        if self.store is None:
+            return "Feedback and gaps are not recorded by this process."
+        return gaps_report_text(self.store, self.holder.index, since_days)
+
+
+def build_app(
+    settings: Settings,
+    index_holder: IndexHolder,
+    *,
+    reloader: KnowledgeReloader | None = None,
+    store: FeedbackStore | None = None,
+) -> App:
     """The Bolt app, with every listener registered. Checks the bot token with ``auth.test``."""
     from bot.listeners import register
 
@@ -219,10 +246,10 @@ def build_app(settings: Settings, index_holder: IndexHolder) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         name="ofsted-bot",
     )
-    answerer = Answerer(index_holder)
+    answerer = Answerer(index_holder, store)
     app.use(assign_request_id)
     app.error(apologise_for_error)
-    register(app, answerer, RecentIds())
+    register(app, answerer, RecentIds(), Admin(settings, index_holder, reloader, store))
     return app
 
 

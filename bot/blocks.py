@@ -388,3 +388,65 @@ def apology_blocks(request_id: str) -> list[Block]:
 APOLOGY_TEXT = "Sorry — something went wrong while answering that."
 
 FEEDBACK_THANKS_TEXT = "Thanks for the feedback."
+
+
+# --- admin replies ----------------------------------------------------------------------------
+
+ADMIN_REFUSAL_TEXT = "Sorry, that is for the bot's admins."
+
+
+def plain_blocks(text: str) -> list[Block]:
+    """Plain text (escaped) in as many sections as it needs, within Slack's limits."""
+    chunks: list[str] = []
+    current = ""
+    for line in escape_mrkdwn(text).splitlines() or [""]:
+        if len(current) + len(line) + 1 > MAX_SECTION_CHARS - 10 and current:
+            chunks.append(current)
+            current = ""
+        current += truncate(line, MAX_SECTION_CHARS - 10) + "\n"
+    chunks.append(current)
+    return [_section(c.rstrip() or " ") for c in chunks[:MAX_BLOCKS]]
+
+
+def admin_refusal_blocks(admins_configured: bool) -> list[Block]:
+    why = (
+        "Only the admins named in the bot's configuration can reload, see status or see gaps."
+        if admins_configured
+        else "No admins are configured yet: the person who runs the bot can name them in ADMIN_USER_IDS."
+    )
+    return [_section(f"{ADMIN_REFUSAL_TEXT} {why} Nothing was changed.")]
+
+
+def reload_result_blocks(result: Any) -> list[Block]:  # a bot.reload.ReloadResult
+    icon = ":white_check_mark:" if result.ok else ":warning:"
+    out = [_section(f"{icon} {escape_mrkdwn(result.summary())}")]
+    if result.errors:
+        out += plain_blocks("\n".join(str(e) for e in result.errors[:40]))
+    return out
+
+
+def status_blocks(index: Any, reloader: Any, settings: Any) -> list[Block]:
+    """Sources and facts loaded, when, from which files, the last reload and the model."""
+    if index is None:
+        return [_section("The knowledge is not loaded yet.")]
+    k = index.knowledge
+    loaded = getattr(reloader, "loaded_at", None)
+    lines = [
+        f"{len(k.sources)} sources, {len(k.facts)} facts; reports: {'; '.join(k.reports)}",
+        f"Loaded: {loaded:%Y-%m-%d %H:%M:%S} UTC" if loaded else "Loaded: at start-up",
+        f"Folder: {settings.knowledge_dir}",
+        f"Files: {', '.join(k.files)}",
+        f"Model: {index.encoder.name}",
+    ]
+    last = getattr(reloader, "last", None)
+    if last is not None:
+        lines.append(f"Last reload ({last.trigger}, {last.at:%Y-%m-%d %H:%M:%S} UTC): {last.summary()}")
+        lines += [f"  {e}" for e in last.errors[:40]]
+    return plain_blocks("\n".join(lines))
+
+
+def gaps_blocks(report: str) -> list[Block]:
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": "Knowledge gaps"}},
+        *plain_blocks(report),
+    ]

@@ -171,6 +171,47 @@ def cmd_knowledge_list(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_knowledge_try(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the knowledge plus one new file and show which fact would answer the question."""
+    extra = Path(args.file)
+    if not extra.is_file():
+        print(f"no such file: {extra}", file=sys.stderr)
+        return EXIT_USAGE
+    if extra.resolve().is_relative_to(settings.knowledge_dir.resolve()):
+        extra_files: list[Path] = []  # already part of the folder
+    else:
+        extra_files = [extra]
+    result = load_knowledge(settings.knowledge_dir, extra_files)
+    for issue in result.issues:
+        print(issue, file=sys.stderr if issue.severity == "error" else sys.stdout)
+    if not result.ok:
+        print(f"{extra}: not loaded: fix the error(s) above", file=sys.stderr)
+        return EXIT_ERROR
+    index = _load_index(settings, extra_files)
+    answer = answer_question(index, args.question)
+    print(format_answer_text(answer))
+    if answer.best is not None:
+        before = load_knowledge(settings.knowledge_dir).knowledge
+        known_before = {f.id for f in before.facts} if before else set()
+        where = "already in the knowledge" if answer.best.fact.id in known_before else "from your file"
+        print(f"\n=> answered by fact '{answer.best.fact.id}' ({where})")
+    return EXIT_OK
+
+
+def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import FeedbackStore, collect_gaps
+    from retrieval.gaps import format_gaps_report, gaps_report_dict
+
+    index = _load_index(settings)
+    with FeedbackStore.from_settings(settings) as store:
+        groups, votes = collect_gaps(store, index, args.since)
+    if args.json:
+        print(json.dumps(gaps_report_dict(groups, votes, index.knowledge.facts_by_id), ensure_ascii=False))
+    else:
+        print(format_gaps_report(groups, votes, index.knowledge.facts_by_id), end="")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.server import serve
 
@@ -205,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     lst = ksub.add_parser("list", help="list every fact")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_knowledge_list)
+    trial = ksub.add_parser("try", help="see which fact would answer, with a new file added")
+    trial.add_argument("file", help="a YAML file with new sources/facts (not yet in the folder)")
+    trial.add_argument("question")
+    trial.set_defaults(func=cmd_knowledge_try)
+
+    gaps = sub.add_parser("gaps", help="unanswered questions grouped by similarity, and answer votes")
+    gaps.add_argument("--since", type=int, metavar="DAYS", help="only the last DAYS days")
+    gaps.add_argument("--json", action="store_true")
+    gaps.set_defaults(func=cmd_gaps)
 
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     serve.set_defaults(func=cmd_serve)

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.app import IndexHolder, build_app, build_client
+from bot.app import build_app, build_client
+from bot.reload import IndexHolder, KnowledgeReloader, ReloadResult
 from bot.settings import Settings, SettingsError
-from retrieval.knowledge import KnowledgeError
+from bot.store import FeedbackStore
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -128,6 +130,42 @@ def build_wsgi_app(holder: IndexHolder, app: App | None = None) -> WSGIApplicati
     return wsgi
 
 
+# --- background duties --------------------------------------------------------------------------
+
+
+class AdminNotifier:
+    """DMs each admin about a failed reload, at most once per distinct set of errors."""
+
+    def __init__(self, client: WebClient, admin_user_ids: Iterable[str]) -> None:
+        self.client = client
+        self.admins = sorted(admin_user_ids)
+        self._told: set[str] = set()
+
+    def __call__(self, result: ReloadResult) -> None:
+        key = "\n".join(str(e) for e in result.errors) or result.message
+        if not self.admins or key in self._told:
+            return
+        self._told.add(key)
+        text = f":warning: Knowledge {result.summary()}.\n```{key[:2500]}```"
+        for admin in self.admins:
+            try:
+                self.client.chat_postMessage(channel=admin, text=text)
+            except Exception as exc:
+                log.warning("could not tell admin %s about the failed reload (%s)", admin, type(exc).__name__)
+
+
+def _purge_daily(store: FeedbackStore, retention_days: int) -> None:
+    def loop() -> None:
+        while not stop.wait(24 * 3600):
+            try:
+                log.info("retention purge: %d rows removed", store.purge_older_than(retention_days))
+            except Exception:
+                log.exception("retention purge failed")
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="retention-purge", daemon=True).start()
+
+
 # --- serve --------------------------------------------------------------------------------------
 
 
@@ -166,23 +204,38 @@ def serve(settings: Settings) -> int:
         return _fail(f"cannot reach the Slack Web API at {api_url} ({type(exc).__name__}: {exc})")
     log.info("bot user %s in team %s (Web API %s)", identity.get("user_id"), identity.get("team_id"), api_url)
 
-    holder = IndexHolder()
-    app = build_app(settings, holder)
+    try:
+        store = FeedbackStore.from_settings(settings)
+        purged = store.purge_older_than(settings.retention_days)
+    except Exception as exc:  # a bad DATABASE_URL, an unreachable database
+        return _fail(f"cannot open DATABASE_URL ({type(exc).__name__}: {exc})")
+    log.info("feedback store ready (%d rows older than %d days purged)", purged, settings.retention_days)
+    _purge_daily(store, settings.retention_days)
 
     from bot.loading import load_fact_index  # imports torch
 
+    holder = IndexHolder()
+    client = build_client(settings)
+    reloader = KnowledgeReloader(
+        settings,
+        holder,
+        load=lambda s: load_fact_index(s, show_progress=False),
+        on_failure=AdminNotifier(client, settings.admin_user_ids),
+    )
+    app = build_app(settings, holder, reloader=reloader, store=store)
+
     log.info("loading knowledge from %s and the embedding model", settings.knowledge_dir)
-    try:
-        holder.replace(load_fact_index(settings, show_progress=False))
-    except KnowledgeError as exc:
+    first = reloader.reload("start")
+    if not first.ok:
         print("the knowledge folder has errors:", file=sys.stderr)
-        for issue in exc.issues:
+        for issue in first.errors:
             print(f"  {issue}", file=sys.stderr)
         return EXIT_ERROR
     index = holder.index
     assert index is not None
     knowledge = index.knowledge
     log.info("knowledge loaded: %d facts from %s", len(knowledge.facts), "; ".join(knowledge.reports))
+    reloader.watch()
 
     if settings.socket_mode:
         return serve_socket_mode(app, holder, settings)

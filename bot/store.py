@@ -401,3 +401,23 @@ class FeedbackStore:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def collect_gaps(
+    store: FeedbackStore, index: Any, since_days: int | None = None
+) -> tuple[list[Any], list[VoteCount]]:
+    """The admin's to-do list: unanswered questions grouped by similarity, and the votes."""
+    from retrieval.gaps import group_questions
+
+    rows = store.unanswered_questions(since_days)
+    questions = [r.question for r in rows if r.question]
+    groups = group_questions(index, questions) if index is not None and questions else []
+    return groups, store.vote_counts(since_days)
+
+
+def gaps_report_text(store: FeedbackStore, index: Any, since_days: int | None = None, top: int = 15) -> str:
+    from retrieval.gaps import format_gaps_report
+
+    groups, votes = collect_gaps(store, index, since_days)
+    facts_by_id = index.knowledge.facts_by_id if index is not None else {}
+    return format_gaps_report(groups[:top], votes[:top], facts_by_id)

@@ -7,6 +7,7 @@ talks only to the stand-in (SLACK_API_URL), and the tests post it signed request
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_BOT_TOKEN = "xoxb-0000000000-0000000000000-standinbottokenvalue0"
 TEST_SIGNING_SECRET = "8f742231b10e8888abcd9911122285a5"
 TEST_APP_TOKEN = "xapp-1-A0APP-0000000000000-standinapptokenvalue00"
+ADMIN_ID = "U0ADMIN"
 SERVER_START_TIMEOUT = 120.0
 
 
@@ -39,7 +41,15 @@ def serve_command() -> list[str]:
 def bot_env(**overrides: str | None) -> dict[str, str]:
     """The environment for a bot subprocess: no Slack variables from the outside, offline model."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1"})
+    # An in-memory feedback database unless a test names a file: nothing lands in the repo's var/.
+    env.update(
+        {
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+            "DATABASE_URL": "sqlite://",
+        }
+    )
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)
@@ -53,6 +63,8 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     base_url: str
     log_path: Path
+    knowledge_dir: Path | None = None  # the server's own copy, which tests may change
+    database_path: Path | None = None
 
     @property
     def events_url(self) -> str:
@@ -104,16 +116,29 @@ def standin() -> Iterator[SlackStandin]:
 
 @pytest.fixture(scope="session")
 def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """``ofsted-bot serve`` in HTTP mode on a free port, talking to the stand-in; healthy."""
+    """``ofsted-bot serve`` in HTTP mode on a free port, talking to the stand-in; healthy.
+
+    It answers from its own copy of the knowledge folder (the reload tests change it) and keeps
+    feedback in its own database file; ADMIN_ID is its one admin.
+    """
     port = free_port()
+    workdir = tmp_path_factory.mktemp("server")
+    knowledge_dir = workdir / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge_dir)
+    database_path = workdir / "feedback.sqlite3"
     env = bot_env(
         SLACK_BOT_TOKEN=TEST_BOT_TOKEN,
         SLACK_SIGNING_SECRET=TEST_SIGNING_SECRET,
         SLACK_API_URL=standin.api_url,
         PORT=str(port),
         LOG_LEVEL="INFO",
+        KNOWLEDGE_DIR=str(knowledge_dir),
+        DATABASE_URL=f"sqlite:///{database_path}",
+        ADMIN_USER_IDS=f"{ADMIN_ID}, U0OTHERADMIN",
     )
-    server = start_server(env, tmp_path_factory.mktemp("server") / "serve.log", port)
+    server = start_server(env, workdir / "serve.log", port)
+    server.knowledge_dir = knowledge_dir
+    server.database_path = database_path
     try:
         wait_until_healthy(server)
         yield server

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.app import Answerer, RecentIds
+from bot.app import Admin, Answerer, RecentIds
 from bot.listeners import actions, commands, events
 
 
-def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
-    commands.register(app, answerer)
+def register(app: App, answerer: Answerer, recent_events: RecentIds, admin: Admin) -> None:
+    commands.register(app, answerer, admin)
     events.register(app, answerer, recent_events)
     actions.register(app, answerer)

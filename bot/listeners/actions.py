@@ -84,9 +84,21 @@ def share_in_channel(
     log.info("shared answer request_id=%s fact_id=%s", request_id, answer.answers[0].fact.id)
 
 
-def thank_for_feedback(value: str, respond: Respond, request_id: str) -> None:
-    """Acknowledge a 👍 / 👎 (recording votes is the feedback store's job)."""
+def record_feedback(
+    answerer: Answerer, value: str, body: dict[str, Any], respond: Respond, request_id: str
+) -> None:
+    """Record a 👍 / 👎 (one vote per user per answer: a second click replaces the first), say thanks."""
     vote = blocks.parse_feedback_value(value)
+    container = body.get("container") or {}
+    answer_key = f"{container.get('channel_id', '')}:{container.get('message_ts', '')}"
+    user_id = (body.get("user") or {}).get("id", "")
+    if answerer.store is not None and vote.fact_ids:
+        try:
+            answerer.store.record_vote(
+                user_id, vote.fact_ids[0], vote.question, "up" if vote.helpful else "down", answer_key
+            )
+        except Exception:
+            log.exception("could not record feedback request_id=%s", request_id)
     log.info(
         "feedback request_id=%s helpful=%s answered=%s fact_id=%s",
         request_id,
@@ -120,7 +132,9 @@ def register(app: App, answerer: Answerer) -> None:
             share_in_channel(answerer, action["value"], body, respond, context["request_id"])
 
     @app.action(blocks.FEEDBACK_ACTION_PATTERN)
-    def on_feedback(ack: Ack, action: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+    def on_feedback(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: dict[str, Any]
+    ) -> None:
         ack()
         with apology_on_error(context["request_id"], respond):
-            thank_for_feedback(action["value"], respond, context["request_id"])
+            record_feedback(answerer, action["value"], body, respond, context["request_id"])

@@ -52,6 +52,7 @@ def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
             kind="mention",
             request_id=context["request_id"],
             ephemeral=False,
+            user_id=event.get("user", ""),
             send=lambda reply: say(**reply.as_kwargs(), thread_ts=in_thread),
         )
 
@@ -65,5 +66,6 @@ def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
             kind="dm",
             request_id=context["request_id"],
             ephemeral=False,
+            user_id=event.get("user", ""),
             send=lambda reply: say(**reply.as_kwargs(), thread_ts=event.get("thread_ts")),
         )

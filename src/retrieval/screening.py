@@ -94,19 +94,25 @@ def _matching_form(cleaned: str) -> str:
 _EMAIL = re.compile(r"(?<![\w.+'%-])[\w+'%-][\w.+'%-]*@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 
 # A run of digit groups joined by single spaces or dashes: where NHS and card numbers live.
-_DIGIT_RUN = re.compile(r"(?<![\d+])\d+(?:[ -]\d+)*")
+_DIGIT_RUN = re.compile(r"(?<!\d)\+?\d+(?:[ -]\d+)*")
+_MOST_GROUPS = 5  # the most groups an NHS or card number is written in (4-4-4-4-3)
 
 
 def _digit_spans(text: str) -> Iterator[list[str]]:
-    """Every run of consecutive digit groups inside each digit run, as its list of groups."""
+    """Each stretch of up to five consecutive groups inside each digit run, as its list of groups."""
     for run in _DIGIT_RUN.finditer(text):
-        groups = re.split(r"[ -]", run.group())
+        groups = re.split(r"[ -]", run.group().removeprefix("+"))
+        if run.group().startswith("+"):
+            # "+44 113 496 0000" is a phone number, and is reported as one, not as an NHS number.
+            if _uk_national_number(groups, international=True):
+                continue
+            groups = groups[1:]  # a country code is no part of any other number
         for start in range(len(groups)):
-            for end in range(start + 1, len(groups) + 1):
+            for end in range(start + 1, min(start + _MOST_GROUPS, len(groups)) + 1):
                 yield groups[start:end]
 
 
-def nhs_checksum_ok(digits: str) -> bool:
+def _nhs_checksum_ok(digits: str) -> bool:
     """The NHS number modulus-11 check: weights 10..2 on the first nine digits."""
     if len(digits) != 10 or not digits.isdigit():
         return False
@@ -117,7 +123,7 @@ def nhs_checksum_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def luhn_ok(digits: str) -> bool:
+def _luhn_ok(digits: str) -> bool:
     if not digits.isdigit():
         return False
     total = 0
@@ -132,7 +138,7 @@ def luhn_ok(digits: str) -> bool:
 def _has_nhs_number(text: str) -> bool:
     for groups in _digit_spans(text):
         # Written as ten digits or 3-3-4, the forms NHS numbers are printed in.
-        if [len(g) for g in groups] in ([10], [3, 3, 4]) and nhs_checksum_ok("".join(groups)):
+        if [len(g) for g in groups] in ([10], [3, 3, 4]) and _nhs_checksum_ok("".join(groups)):
             return True
     return False
 
@@ -154,7 +160,7 @@ def _has_card_number(text: str) -> bool:
         digits = "".join(groups)
         if not 13 <= len(digits) <= 19 or digits[0] not in "23456":  # issuers' leading digits
             continue
-        if _card_grouping([len(g) for g in groups]) and not _looks_like_years(groups) and luhn_ok(digits):
+        if _card_grouping([len(g) for g in groups]) and not _looks_like_years(groups) and _luhn_ok(digits):
             return True
     return False
 
@@ -162,6 +168,8 @@ def _has_card_number(text: str) -> bool:
 # A UK number starts "+44", "0044", "(0" or "0"; brackets, spaces and dashes may separate groups.
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d[\d ()-]{7,24}\d(?!\d)")
 _BOT_NUMBERS = frozenset({"08088005000", "999"})  # the helplines the bot gives out itself
+# The NSPCC number however written, removed before matching: "808 800 5000" passes the NHS check.
+_BOT_NUMBER_TEXT = re.compile(r"(?:\+44 ?(?:\(0\) ?)?|\b0)808[ -]?800[ -]?5000\b")
 
 
 def _uk_national_number(groups: list[str], international: bool) -> str | None:
@@ -186,10 +194,11 @@ def _has_phone_number(text: str) -> bool:
     for candidate in _PHONE_CANDIDATE.finditer(text):
         groups = re.findall(r"\d+", candidate.group())
         international = candidate.group().startswith("+")
-        # The longest leading groups that make a number, so a figure typed after it is ignored.
-        for end in range(len(groups), 0, -1):
-            if _uk_national_number(groups[:end], international):
-                return True
+        # Any stretch of groups that makes a number, so a figure typed before or after is ignored.
+        for start in range(len(groups)):
+            for end in range(len(groups), start, -1):
+                if _uk_national_number(groups[start:end], international and start == 0):
+                    return True
     return False
 
 
@@ -244,36 +253,58 @@ _PLAIN_STREET_WORDS = (
     "drive", "boulevard",
 )  # fmt: skip
 # Words that cannot be part of a street name, so "12 months down the road" is no address.
-_NOT_STREET_NAME = frozenset(
-    "a an the and or of in on at to by for from with into down up over under along across near "
-    "this that these those my our your his her their its is are was were be been "
-    "day days week weeks month months year years hour hours minute minutes mile miles "
-    "children child people families cases councils las authorities visits inspections per cent".split()
-)
-_COURTS = frozenset("family crown high county youth magistrates supreme appeal appeals district".split())
+_NOT_STREET_NAME = frozenset({
+    "a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "by", "for", "from", "with", "into",
+    "down", "up", "over", "under", "along", "across", "near", "this", "that", "these", "those", "my",
+    "our", "your", "his", "her", "their", "its", "is", "are", "was", "were", "be", "been",
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minute",
+    "minutes", "mile", "miles", "children", "child", "people", "families", "cases", "councils", "las",
+    "authorities", "visits", "inspections", "per", "cent",
+})  # fmt: skip
+_COURTS = frozenset({
+    "family", "crown", "high", "county", "youth", "magistrates", "supreme", "appeal", "appeals", "district",
+})  # fmt: skip
 
 _HOUSE_NUMBER = r"(?<![\w£$€./:%-])(?!(?:19|20)\d\d\b)\d{1,4}[A-Za-z]?(?:-\d{1,4})?,?"
 _TITLE_WORD = r"[A-Z][A-Za-z'-]*"
-_TITLE_STREET = "|".join(_TITLE_STREET_WORDS + tuple(w.upper() for w in _TITLE_STREET_WORDS))
+# Before a postcode, only words that name streets: "Bethnal Green E2 0AA" is a district, not an address.
+_POSTCODE_STREET_WORDS = (
+    "Road", "Rd", "Street", "Avenue", "Ave", "Lane", "Close", "Drive", "Way", "Court", "Crescent",
+    "Place", "Gardens", "Terrace", "Grove", "Mews", "Walk", "Row", "Square", "Parade", "Boulevard",
+)  # fmt: skip
+
+
+def _title_and_upper(words: tuple[str, ...]) -> str:
+    return "|".join(words + tuple(word.upper() for word in words))
+
+
+_TITLE_STREET = _title_and_upper(_TITLE_STREET_WORDS)
+_POSTCODE_STREET = _title_and_upper(_POSTCODE_STREET_WORDS)
 _PLAIN_STREET = "|".join(_PLAIN_STREET_WORDS)
 _POSTCODE = r"\b[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}\b"
 
-_TITLE_ADDRESS = re.compile(rf"{_HOUSE_NUMBER}\s+((?:{_TITLE_WORD}\s+){{1,3}})(?:{_TITLE_STREET})\b")
-_PLAIN_ADDRESS = re.compile(
-    rf"{_HOUSE_NUMBER}\s+((?:[A-Za-z][A-Za-z'-]*\s+){{1,3}})(?:{_PLAIN_STREET})\b", re.IGNORECASE
+_TITLE_ADDRESS = re.compile(
+    rf"{_HOUSE_NUMBER}\s+(?P<name>(?:{_TITLE_WORD}\s+){{1,3}})(?P<street>{_TITLE_STREET})\b"
 )
+_PLAIN_ADDRESS = re.compile(
+    rf"{_HOUSE_NUMBER}\s+(?P<name>(?:[A-Za-z][A-Za-z'-]*\s+){{1,3}})(?P<street>{_PLAIN_STREET})\b",
+    re.IGNORECASE,
+)
+_NEAR_POSTCODE = rf"\b[^.?!]{{0,40}}?{_POSTCODE}"  # within 40 characters, in the same sentence
+# The lookbehinds start a name only at a word's start; without them a long word costs quadratic time.
 _TITLE_STREET_THEN_POSTCODE = re.compile(
-    rf"((?:{_TITLE_WORD}\s+){{1,3}})(?:{_TITLE_STREET})\b[^.?!]{{0,40}}?{_POSTCODE}"
+    rf"(?<![\w'-])(?P<name>(?:{_TITLE_WORD}\s+){{1,3}})(?P<street>{_POSTCODE_STREET}){_NEAR_POSTCODE}"
 )
 _PLAIN_STREET_THEN_POSTCODE = re.compile(
-    rf"([A-Za-z][A-Za-z'-]*)\s+(?:{_PLAIN_STREET})\b[^.?!]{{0,40}}?{_POSTCODE}", re.IGNORECASE
+    rf"(?<![\w'-])(?P<name>[A-Za-z][A-Za-z'-]*\s+)(?P<street>{_PLAIN_STREET}){_NEAR_POSTCODE}",
+    re.IGNORECASE,
 )
 _NUMBER_NAME_POSTCODE = re.compile(rf"{_HOUSE_NUMBER}\s+(?:{_TITLE_WORD},?\s+){{1,4}}{_POSTCODE}")
 
 
-def _is_street_name(name_words: str, plain: bool) -> bool:
-    words = name_words.lower().split()
-    if words and words[-1] in _COURTS:
+def _is_street_name(match: re.Match[str], plain: bool) -> bool:
+    words = match.group("name").lower().split()
+    if match.group("street").lower() in ("court", "ct") and words[-1] in _COURTS:
         return False  # "the Family Court" is an institution, not an address
     return not plain or not any(word in _NOT_STREET_NAME for word in words)
 
@@ -286,7 +317,7 @@ def _has_street_address(text: str) -> bool:
         (_PLAIN_STREET_THEN_POSTCODE, True),
     )
     for pattern, plain in patterns:
-        if any(_is_street_name(m.group(1), plain) for m in pattern.finditer(text)):
+        if any(_is_street_name(m, plain) for m in pattern.finditer(text)):
             return True
     return _NUMBER_NAME_POSTCODE.search(text) is not None
 
@@ -303,7 +334,8 @@ _DETECTORS = (
 
 
 def _personal_data_kinds(matching_text: str) -> tuple[str, ...]:
-    return tuple(kind for kind, found in _DETECTORS if found(matching_text))
+    text = _BOT_NUMBER_TEXT.sub(" ", matching_text)
+    return tuple(kind for kind, found in _DETECTORS if found(text))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,14 +350,25 @@ _CHILD = re.compile(
 )
 # Only with a strong cue does an unnamed person count ("she's being hit right now").
 _PERSON = re.compile(r"\b(?:he|she|they|him|her|them|someone|somebody|my neighbour'?s?)\b", re.IGNORECASE)
-_HARM_VERBS = (
-    r"hurt|harm|abus|beat|hit|attack|assault|rap|kill|strangl|chok|punch|kick|slap|burn|stab|shak"
-    r"|threaten|touch|groom|exploit|starv"
+# Each harm verb with the forms it takes, spelt out: a stem with \w* would match "rapid", "stable".
+_HARM_FORMS = (
+    r"hurts?|harm(?:s|ed)?|abus(?:e|es|ed|ive)|beat(?:s|en)?|hits?|attack(?:s|ed)?|assault(?:s|ed)?"
+    r"|rap(?:e|es|ed)|kill(?:s|ed)?|strangl(?:e|es|ed)|chok(?:e|es|ed)|punch(?:es|ed)?|kick(?:s|ed)?"
+    r"|slap(?:s|ped)?|burn(?:s|t|ed)?|stab(?:s|bed)?|shak(?:e|es|en)|shook|threaten(?:s|ed)?|touched"
+    r"|groomed|exploited|starv(?:e|es|ed)|trafficked|neglected"
+)
+_HARMING = (
+    r"hurting|harming|abusing|beating|hitting|attacking|assaulting|raping|killing|strangling|choking"
+    r"|punching|kicking|slapping|burning|stabbing|shaking|threatening|touching|grooming|exploiting"
+    r"|starving|trafficking|neglecting"
 )
 _HARM = re.compile(
-    rf"\b(?:(?:{_HARM_VERBS})\w*|trafficked|neglected|locked (?:in|up|out)|left alone|alone|missing"
-    r"|ran away|run away|unsafe|not safe|danger\w*|at risk|bleeding|injur\w*|self[- ]?harm\w*"
-    r"|suicid\w*|overdos\w*|screaming)\b",
+    rf"\b(?:{_HARM_FORMS}|{_HARMING}|locked (?:in|up|out)|left alone|alone|missing|ran away|run away"
+    r"|unsafe|not safe|danger|dangerous|at risk|bleeding|injur(?:y|ies|ed)|self[- ]?harm(?:ing)?"
+    r"|suicid(?:e|al)|overdos(?:e|ed|ing)|screaming|exploitation|neglect"
+    # The asker's own worry counts as harm: "I'm worried about a child right now".
+    r"|(?:i'm|i am|we're|we are)\s+(?:really\s+|very\s+|so\s+)?"
+    r"(?:worried|concerned|scared|frightened|afraid))\b",
     re.IGNORECASE,
 )
 _STRONG_NOW = re.compile(
@@ -337,7 +380,7 @@ _WEAK_NOW = re.compile(
     r"\b(?:now|today|this (?:morning|afternoon|evening|weekend)|at the moment|at present|currently"
     r"|immediate(?:ly)?|(?:is|are|'s|'re) being|in danger(?! of)"
     r"|just (?:saw|seen|heard|witnessed|found|watched|noticed|been told)"
-    rf"|(?:is|are|'s|'re)\s+(?:\w+\s+)?(?:{_HARM_VERBS})\w*ing)\b",
+    rf"|(?:is|are|'s|'re)\s+(?:\w+\s+)?(?:{_HARMING}))\b",
     re.IGNORECASE,
 )
 _REPORT_FRAMING = re.compile(
@@ -351,7 +394,8 @@ _REPORT_FRAMING = re.compile(
 
 def _is_urgent(matching_text: str) -> bool:
     strong = _STRONG_NOW.search(matching_text) is not None
-    someone = _CHILD.search(matching_text) is not None or (strong and _PERSON.search(matching_text) is not None)
+    child = _CHILD.search(matching_text) is not None
+    someone = child or (strong and _PERSON.search(matching_text) is not None)
     if not someone or _HARM.search(matching_text) is None:
         return False
     if strong:
@@ -366,7 +410,7 @@ _SMALL_TALK_PHRASES = {
     "thanks": (
         "thanks", "thank you", "thankyou", "thank u", "thx", "ty", "cheers", "ta", "many thanks",
         "much appreciated", "appreciated", "appreciate it", "that's helpful", "thats helpful",
-        "that helps", "very helpful", "helpful",
+        "that helps", "very helpful", "helpful", "useful", "very useful", "interesting",
     ),
     "farewell": ("bye", "goodbye", "bye bye", "see you", "see ya", "later", "good night", "goodnight"),
     "greeting": (
@@ -386,23 +430,26 @@ _SMALL_TALK_PHRASES = {
     "ack": (
         "ok", "okay", "k", "great", "cool", "nice", "nice one", "brilliant", "perfect", "lovely",
         "got it", "ace", "amazing", "awesome", "fab", "fantastic", "wonderful", "excellent",
-        "good", "super", "sure", "yes", "no", "yep", "nope", "right",
+        "good", "super",
     ),
     # Words that ride along with the others and carry no meaning of their own.
     "filler": (
         "there", "all", "everyone", "everybody", "folks", "team", "bot", "ofsted bot", "you", "again",
         "so much", "very much", "a lot", "lots", "loads", "mate", "for that", "for this", "for the help",
         "for your help", "for helping", "please", "pls", "so", "and", "oh", "well", "then", "just",
-        "very", "really", "a", "the",
+        "very", "really", "a", "the", "that's", "thats", "that is", "it",
     ),
 }  # fmt: skip
-_PHRASE_CATEGORY = {phrase: category for category, phrases in _SMALL_TALK_PHRASES.items() for phrase in phrases}
+_PHRASE_CATEGORY = {
+    phrase: category for category, phrases in _SMALL_TALK_PHRASES.items() for phrase in phrases
+}
 _SMALL_TALK_TOKEN = re.compile(
     r"(" + "|".join(re.escape(p) for p in sorted(_PHRASE_CATEGORY, key=len, reverse=True)) + r")(?: |$)"
 )
 # Slack mentions ("<@U123>") and emoji codes (":wave:") say nothing about the question.
 _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>|:[a-z0-9_+-]+:")
 _NOT_WORD = re.compile(r"[^a-z' ]+")
+_LOOSE_APOSTROPHE = re.compile(r"(?<![a-z])'|'(?![a-z])")
 
 _ABOUT = (
     "I answer questions about Ofsted's annual report on local authority children's services "
@@ -420,10 +467,14 @@ _REPLY_PRIORITY = ("thanks", "farewell", "greeting", "about", "ack")
 
 def _small_talk_category(cleaned: str) -> str | None:
     """The category of a message made only of small talk, or None when it holds anything else."""
-    text = _SLACK_MARKUP.sub(" ", cleaned.lower().replace("’", "'"))
-    text = _WHITESPACE.sub(" ", _NOT_WORD.sub(" ", text)).strip().replace("'", "'")
-    if re.search(r"[0-9]", cleaned) and not _SLACK_MARKUP.search(cleaned):
+    lowered = _SLACK_MARKUP.sub(" ", cleaned.lower().replace("’", "'"))
+    if any(char.isdigit() for char in lowered):
         return None  # a figure or a year is a question, however short
+    text = _WHITESPACE.sub(" ", _LOOSE_APOSTROPHE.sub(" ", _NOT_WORD.sub(" ", lowered))).strip()
+    if not text:
+        # Nothing but punctuation, emoji or a mention: greet and explain. Words in another
+        # script are something else, so leave them to retrieval.
+        return None if re.search(r"[^\W\d_]", lowered) else "greeting"
     found: set[str] = set()
     position = 0
     while position < len(text):
@@ -433,10 +484,8 @@ def _small_talk_category(cleaned: str) -> str | None:
         found.add(_PHRASE_CATEGORY[token.group(1)])
         position = token.end()
     meaningful = found - {"filler"}
-    if not meaningful and found:
-        return None  # "the", "so" alone are fragments of something, not a greeting
-    # Nothing left at all (an empty message, a lone emoji or mention): greet and explain.
-    return next((c for c in _REPLY_PRIORITY if c in meaningful), "greeting")
+    # "the", "so" alone are fragments of something, not small talk.
+    return next((category for category in _REPLY_PRIORITY if category in meaningful), None)
 
 
 # ---------------------------------------------------------------------------------------------
