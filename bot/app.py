@@ -10,6 +10,7 @@ threads stay free to acknowledge every request within Slack's 3 seconds, however
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import threading
@@ -21,8 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import limits
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from slack_bolt import App, BoltResponse, Respond
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import blocks
 from bot.blocks import Block, unescape_slack_text
@@ -30,6 +35,7 @@ from bot.reload import IndexHolder, KnowledgeReloader
 from bot.settings import Settings
 from bot.store import FeedbackStore, gaps_report_text
 from retrieval.answer import Answer, answer_question
+from retrieval.screening import clean_question, screen_question
 
 log = logging.getLogger(__name__)
 # One line per question: request id, kind, answered or declined, fact id, score, milliseconds.
@@ -51,6 +57,9 @@ class Reply:
     blocks: list[Block]
     text: str
     answer: Answer | None = None
+    # Only the asker may see it (a question with personal data): an ephemeral message, even
+    # when the question was a mention in a channel.
+    private: bool = False
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"blocks": self.blocks, "text": self.text}
@@ -82,10 +91,15 @@ class Answerer:
     """The one "answer a question" path shared by the command, mention and DM listeners."""
 
     def __init__(
-        self, holder: IndexHolder, store: FeedbackStore | None = None, workers: int = ANSWER_WORKERS
+        self,
+        holder: IndexHolder,
+        store: FeedbackStore | None = None,
+        limiter: QuestionRateLimiter | None = None,
+        workers: int = ANSWER_WORKERS,
     ) -> None:
         self.holder = holder
         self.store = store
+        self.limiter = limiter
         self.logger = question_log
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="answer")
 
@@ -103,7 +117,9 @@ class Answerer:
 
         def answer_and_send() -> None:
             try:
-                reply = self.reply(question, kind=kind, request_id=request_id, ephemeral=ephemeral)
+                reply = self.reply(
+                    question, kind=kind, request_id=request_id, ephemeral=ephemeral, user_id=user_id
+                )
                 send(reply)
                 if reply.answer is not None:
                     self.record_gap(reply.answer, user_id)
@@ -118,10 +134,12 @@ class Answerer:
 
         self._workers.submit(answer_and_send)
 
-    def reply(self, question: str, *, kind: QuestionKind, request_id: str, ephemeral: bool) -> Reply:
-        """The reply to one question (help, too long, answer or decline). Never raises: a failure
-        becomes a short apology."""
-        text = " ".join(question.split())
+    def reply(
+        self, question: str, *, kind: QuestionKind, request_id: str, ephemeral: bool, user_id: str = ""
+    ) -> Reply:
+        """The reply to one question (help, too long, slow down, screened, answer or decline).
+        Never raises: a failure becomes a short apology."""
+        text = clean_question(question)
         index = self.holder.index
         knowledge = index.knowledge if index is not None else None
         if not text or text.lower() in ("help", "?"):
@@ -129,6 +147,23 @@ class Answerer:
         if len(text) > blocks.MAX_QUESTION_CHARS:
             self.logger.info("question request_id=%s kind=%s too_long chars=%d", request_id, kind, len(text))
             return Reply(blocks.too_long_blocks(len(text)), blocks.TOO_LONG_TEXT)
+        if self.limiter is not None and user_id:
+            wait_seconds = self.limiter.seconds_to_wait(user_id)
+            if wait_seconds:
+                self.logger.info("question request_id=%s kind=%s rate_limited", request_id, kind)
+                return Reply(blocks.slow_down_blocks(wait_seconds), blocks.SLOW_DOWN_TEXT)
+        screening = screen_question(text)
+        if screening.verdict != "ok":
+            # Never the text: a screened question may name a child or a family.
+            self.logger.info(
+                "question request_id=%s kind=%s screened=%s%s",
+                request_id,
+                kind,
+                screening.verdict,
+                f" kinds={','.join(screening.kinds)}" if screening.kinds else "",
+            )
+            reply_blocks = blocks.screened_blocks(screening.reply, knowledge, screening.verdict)
+            return Reply(reply_blocks, screening.reply, private=screening.verdict == "personal_data")
         if index is None:
             self.logger.warning("question request_id=%s kind=%s index_not_loaded", request_id, kind)
             return Reply(blocks.not_ready_blocks(), blocks.NOT_READY_TEXT)
@@ -172,6 +207,21 @@ class Answerer:
         self.logger.debug("question request_id=%s text=%r", request_id, answer.question)
 
 
+class QuestionRateLimiter:
+    """At most ``per_minute`` questions per user in any minute (a moving window, in memory)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._item = limits.RateLimitItemPerMinute(per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def seconds_to_wait(self, user_id: str) -> int:
+        """0 and count the question when the user may ask now; else seconds until they may."""
+        if self._limiter.hit(self._item, user_id):
+            return 0
+        reset_at = self._limiter.get_window_stats(self._item, user_id).reset_time
+        return max(1, math.ceil(reset_at - time.time()))
+
+
 class RecentIds:
     """A bounded, thread-safe set of ids seen in the last ``ttl_seconds`` (events Slack re-sends)."""
 
@@ -207,7 +257,11 @@ def build_client(settings: Settings) -> WebClient:
     base_url = settings.slack_api_url or SLACK_API_URL
     if not base_url.endswith("/"):
         base_url += "/"
-    return WebClient(token=settings.slack_bot_token, base_url=base_url)
+    client = WebClient(token=settings.slack_bot_token, base_url=base_url)
+    # slack_sdk's own handlers: connection errors (there by default) and HTTP 429, which waits
+    # as long as Slack's Retry-After says. Both bounded.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
 
 
 @dataclass
@@ -246,7 +300,7 @@ def build_app(
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         name="ofsted-bot",
     )
-    answerer = Answerer(index_holder, store)
+    answerer = Answerer(index_holder, store, QuestionRateLimiter(settings.rate_limit_per_minute))
     app.use(assign_request_id)
     app.error(apologise_for_error)
     register(app, answerer, RecentIds(), Admin(settings, index_holder, reloader, store))

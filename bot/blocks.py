@@ -8,7 +8,6 @@ and never parses. Slack's limits are applied here: section text <= 3,000 charact
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -66,16 +65,6 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)].rstrip() + "…"
-
-
-def format_published(source: Source) -> str:
-    if source.published is None:
-        return "date not stated"
-    return _format_date(source.published)
-
-
-def _format_date(date: dt.date) -> str:
-    return f"{date.day} {date:%B %Y}"
 
 
 def bold_figures(statement: str, figures: Iterable[str]) -> str:
@@ -218,7 +207,7 @@ def citation(source: Source) -> str:
     else:
         title = f"“{title}”"
     return (
-        f"Source: {escape_mrkdwn(source.publisher)}, {title}, {format_published(source)}"
+        f"Source: {escape_mrkdwn(source.publisher)}, {title}, {source.published_label}"
         f" · {escape_mrkdwn(source.report)}"
     )
 
@@ -335,7 +324,7 @@ def help_blocks(knowledge: Knowledge | None) -> list[Block]:
         for report in knowledge.reports:
             sources = [s for s in knowledge.sources if s.report == report]
             cited = "; ".join(
-                f"{escape_mrkdwn(s.publisher)}, “{escape_mrkdwn(s.title)}” ({format_published(s)})"
+                f"{escape_mrkdwn(s.publisher)}, “{escape_mrkdwn(s.title)}” ({s.published_label})"
                 for s in sources
             )
             lines.append(f"• *{escape_mrkdwn(report)}* — {cited}")
@@ -357,6 +346,31 @@ def help_blocks(knowledge: Knowledge | None) -> list[Block]:
 
 
 HELP_TEXT = "What I know about Ofsted's annual report, and how to ask."
+
+SLOW_DOWN_TEXT = "You've asked a lot of questions in the last minute."
+
+
+def slow_down_blocks(wait_seconds: int) -> list[Block]:
+    return [
+        _section(
+            f"{SLOW_DOWN_TEXT} Please try again in {wait_seconds} second{'s' if wait_seconds != 1 else ''}"
+            " — nothing you asked is lost, just ask again then."
+        )
+    ]
+
+
+def screened_blocks(reply: str, knowledge: Knowledge | None, verdict: str) -> list[Block]:
+    """The reply to a question the bot does not search: personal data, urgent, or small talk.
+
+    Small talk gets example questions too; nothing here echoes what was asked.
+    """
+    out = [_section(escape_mrkdwn(reply))]
+    examples = example_questions(knowledge) if knowledge is not None and verdict == "small_talk" else []
+    if examples:
+        out.append(
+            _section("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))
+        )
+    return out
 
 
 def too_long_blocks(length: int) -> list[Block]:

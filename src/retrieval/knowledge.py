@@ -64,6 +64,13 @@ class Source(_Strict):
             raise ValueError("url must start with http:// or https://")
         return v
 
+    @property
+    def published_label(self) -> str:
+        """ "4 December 2018", or "date not stated" when the article gives none."""
+        if self.published is None:
+            return "date not stated"
+        return f"{self.published.day} {self.published:%B %Y}"
+
     def to_ref(self) -> dict[str, Any]:
         return {
             "id": self.id,
