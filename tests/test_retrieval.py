@@ -56,6 +56,7 @@ def test_answers_carry_the_figure_in_a_verbatim_quote(
         "how do I claim mileage for a home visit",
         "what proportion of secondary schools are rated outstanding",
         "10 things to think about before becoming a locum social worker",
+        "How many children are in care in Scotland?",  # a very close match, but about Scotland
     ],
 )
 def test_out_of_scope_is_declined_with_suggestions(index: FactIndex, question: str) -> None:
@@ -96,6 +97,15 @@ def test_answer_fact_for_known_and_unknown_ids(index: FactIndex) -> None:
     chosen = answer_fact(index, fact.id)
     assert chosen is not None and chosen.answers[0].fact.id == fact.id
     assert answer_fact(index, "no-such-fact") is None
+
+
+def test_unknown_words_and_names(index: FactIndex) -> None:
+    terms = index.query_terms("How many children were adopted in Scotland last year?")
+    assert set(terms.unknown) == {"adopt", "scotland"}
+    assert terms.unknown_names == ("scotland",)
+    # a synonym makes a word known: "LAs" means local authorities
+    assert index.query_terms("how many LAs are there").unknown == ()
+    assert answer_question(index, "How many children were adopted last year?").reason == "unknown_terms"
 
 
 def test_tokenize_keeps_numbers_and_names() -> None:

@@ -107,8 +107,9 @@ class MatchingConfig:
     # (the idf-weighted share of the question's words the fact contains).
     coverage_weight: float = 0.4
     answer_threshold: float = 0.72
-    # A word the knowledge never uses ("adopted", "Manchester", "nurseries") usually means the
-    # question is about something the reports do not cover: then only a very close match answers.
+    # A word the knowledge never uses ("adopted", "nurseries") usually means the question is
+    # about something the reports do not cover: then only a very close match answers. Such a
+    # word written as a name ("Manchester", "SEND") always declines.
     unknown_term_min_dense: float = 0.85
     # "How many…", "what percentage…": a fact that states a figure is worth a little more.
     figure_boost: float = 0.04
@@ -180,7 +181,9 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
         return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
 
     reason = ""
-    if scored.terms.unknown and float(scored.dense[best]) < config.unknown_term_min_dense:
+    if scored.terms.unknown_names:
+        reason = "unknown_name"  # "Scotland", "Kent", "SEND": a name the reports never mention
+    elif scored.terms.unknown and float(scored.dense[best]) < config.unknown_term_min_dense:
         reason = "unknown_terms"
     elif scored.confidence < config.answer_threshold:
         reason = "low_confidence"

@@ -301,6 +301,10 @@ STOPWORDS = frozenset(
 )
 
 
+# A capitalised word after the first one: a place, an organisation, an acronym.
+_NAME = re.compile(r"(?<=\s)[A-Z][A-Za-z]+")
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed word and number tokens without stopwords ("66", "2bn" -> "2", "bn")."""
     words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
@@ -349,6 +353,7 @@ class QueryTerms:
     tokens: tuple[str, ...]
     alternatives: tuple[frozenset[str], ...]  # per token: itself plus what its synonyms mean
     unknown: tuple[str, ...]  # tokens the knowledge never uses and no synonym explains
+    unknown_names: tuple[str, ...] = ()  # of those, the ones written as a name ("Scotland", "SEND")
 
     @property
     def expanded(self) -> list[str]:
@@ -459,7 +464,9 @@ class FactIndex:
         unknown = tuple(
             t for t, alts in zip(tokens, alternatives, strict=True) if not (alts & self.vocabulary)
         )
-        return QueryTerms(tokens, tuple(frozenset(a) for a in alternatives), unknown)
+        names = {t for word in _NAME.findall(question) for t in tokenize(word)}
+        unknown_names = tuple(t for t in unknown if t in names)
+        return QueryTerms(tuple(tokens), tuple(frozenset(a) for a in alternatives), unknown, unknown_names)
 
     def coverage(self, terms: QueryTerms, position: int) -> float:
         """Share of the question's weight (idf) that a fact's document contains.
