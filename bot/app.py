@@ -83,6 +83,11 @@ def question_from_slack(text: str) -> str:
     return " ".join(text.split())
 
 
+def without_surrogates(text: str) -> str:
+    """Lone surrogates (a JSON ``"\\ud800"``) as U+FFFD: the tokenizer and UTF-8 encoders reject them."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -139,7 +144,7 @@ class Answerer:
     ) -> Reply:
         """The reply to one question (help, too long, slow down, screened, answer or decline).
         Never raises: a failure becomes a short apology."""
-        text = clean_question(question)
+        text = clean_question(without_surrogates(question))
         index = self.holder.index
         knowledge = index.knowledge if index is not None else None
         if not text or text.lower() in ("help", "?"):

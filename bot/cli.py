@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import json
 import sys
 import textwrap
@@ -75,11 +76,19 @@ def screened_dict(screening: Screening) -> dict[str, object]:
     }
 
 
+def lenient_stdin() -> None:
+    """Bytes on stdin that are not UTF-8 become U+FFFD instead of stopping the command."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
+
+
 def ask_one(index: Callable[[], FactIndex], question: str, as_json: bool) -> int:
     """Print the answer to one question; exit code 2 when it held personal data.
 
     ``index`` is called only for a question that is searched: a refusal needs no model.
     """
+    # Bytes in argv that were not UTF-8 arrive as lone surrogates, which the tokenizer rejects.
+    question = question.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     screening = screen_question(question)
     if screening.verdict != "ok" and question.strip():
         if as_json:
@@ -98,6 +107,7 @@ def ask_one(index: Callable[[], FactIndex], question: str, as_json: bool) -> int
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     index = functools.cache(lambda: _load_index(settings))
     if args.question == "-":
+        lenient_stdin()
         codes = [ask_one(index, line.rstrip("\n"), as_json=True) for line in sys.stdin]
         return max(codes, default=EXIT_OK)
     return ask_one(index, args.question, as_json=args.json)
@@ -105,6 +115,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     print("Loading the Ofsted report knowledge…", file=sys.stderr)
+    lenient_stdin()
     loaded = _load_index(settings)
 
     def index() -> FactIndex:

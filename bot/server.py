@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request import payload_utils
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -116,9 +118,48 @@ def health_response(holder: IndexHolder) -> tuple[str, bytes]:
     return "200 OK", json.dumps(body).encode()
 
 
+# What Bolt reads from every request before a listener runs (and raises on, when it is misshapen).
+_PAYLOAD_VIEWS = (
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_command,
+    payload_utils.to_action,
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_view,
+    payload_utils.to_step,
+)
+
+
+class SlackRequestParser(SlackRequestHandler):
+    """Bolt's WSGI adapter, except that a body Bolt cannot parse is answered 400.
+
+    Bolt parses the body before it checks the signature, and raises on one that is not UTF-8,
+    not a JSON object, or a form ``payload`` that is not one; its middleware then assumes an
+    event callback's ``event`` is an object and a block action's ``actions`` a list of them.
+    Either way waitress would answer 500.
+    """
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        try:
+            bolt_request = BoltRequest(
+                body=request.get_body(), query=request.query_string, headers=request.get_headers()
+            )
+            body = bolt_request.body
+            if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+                raise ValueError("an event callback without an event object")
+            if not all(isinstance(view(body), dict | None) for view in _PAYLOAD_VIEWS):
+                raise ValueError("an action, event or view that is not an object")
+        except Exception as exc:
+            # Never the body itself: it may hold a question with personal data.
+            log.info("refused a request body Bolt cannot parse (%s): 400", type(exc).__name__)
+            return BoltResponse(status=400, body="Bad Request")
+        return self.app.dispatch(bolt_request)
+
+
 def build_wsgi_app(holder: IndexHolder, app: App | None = None) -> WSGIApplication:
     """``GET /healthz`` here; everything else to Bolt's WSGI adapter (404 when there is no app)."""
-    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+    slack_handler = SlackRequestParser(app, path=EVENTS_PATH) if app is not None else None
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):

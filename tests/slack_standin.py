@@ -2,7 +2,8 @@
 
 ``SlackStandin`` plays the Web API (point ``SLACK_API_URL`` at ``standin.api_url``) and the
 ``response_url`` endpoint (``standin.response_url("name")``): it answers ``auth.test`` with a bot
-identity, records every call, and answers ``{"ok": true}``. ``SignedSlackClient`` plays Slack
+identity, records every call, and answers ``{"ok": true}`` — or, after ``fail_next``, an HTTP error
+(a 429 with Retry-After, say) for the next calls of one method. ``SignedSlackClient`` plays Slack
 sending requests to the bot: slash commands, events and button clicks, signed exactly as Slack
 signs them (v0 HMAC-SHA256 of ``v0:{timestamp}:{body}``).
 """
@@ -18,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -35,6 +36,8 @@ class RecordedCall:
     path: str
     body: dict[str, Any]
     headers: dict[str, str]
+    status: int = 200  # the HTTP status the stand-in answered with (see ``fail_next``)
+    at: float = 0.0  # time.monotonic() when it arrived
 
     @property
     def method(self) -> str:
@@ -43,6 +46,15 @@ class RecordedCall:
     @property
     def blocks_json(self) -> str:
         return json.dumps(self.body.get("blocks", []), ensure_ascii=False)
+
+
+@dataclass
+class _Failure:
+    method: str
+    times: int
+    status: int
+    headers: dict[str, str]
+    when: Callable[[RecordedCall], bool] | None
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -66,17 +78,28 @@ class SlackStandin:
         self._lock = threading.Condition()
         self.socket_mode_url: str | None = None
         self._ts = 0
+        self._failures: list[_Failure] = []
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = _parse_body(raw, self.headers.get("Content-Type", ""))
-                call = RecordedCall(self.path.split("?")[0], body, dict(self.headers.items()))
-                reply = standin._reply_to(call)
+                call = RecordedCall(
+                    self.path.split("?")[0], body, dict(self.headers.items()), at=time.monotonic()
+                )
+                failure = standin._failure_for(call)
+                if failure is None:
+                    status, extra_headers, reply = 200, {}, standin._reply_to(call)
+                else:
+                    status, extra_headers = failure.status, failure.headers
+                    reply = {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
+                    call = replace(call, status=status)
                 standin._record(call)
                 data = json.dumps(reply).encode()
-                self.send_response(200)
+                self.send_response(status)
+                for name, value in extra_headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -142,6 +165,30 @@ class SlackStandin:
         if call.method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         return {"ok": True}
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        headers: dict[str, str] | None = None,
+        when: Callable[[RecordedCall], bool] | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (that also match ``when``) with HTTP
+        ``status`` and ``headers`` instead of ``{"ok": true}``; they are recorded with that status."""
+        with self._lock:
+            self._failures.append(_Failure(method, times, status, dict(headers or {}), when))
+
+    def _failure_for(self, call: RecordedCall) -> _Failure | None:
+        with self._lock:
+            for failure in self._failures:
+                if failure.method == call.method and (failure.when is None or failure.when(call)):
+                    failure.times -= 1
+                    if failure.times <= 0:
+                        self._failures.remove(failure)
+                    return failure
+        return None
 
     def _record(self, call: RecordedCall) -> None:
         with self._lock:

@@ -40,7 +40,22 @@ def send_reply(
         say(**reply.as_kwargs(), thread_ts=thread_ts)
 
 
+# The event types the app subscribes to and answers (manifest.yml: app_mention, message.im).
+HANDLED_EVENT_TYPES = ("app_mention", "message")
+
+
 def register(app: App, answerer: Answerer, recent_events: RecentIds) -> None:
+    @app.middleware
+    def skip_other_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """A 200 and nothing else for an event of another type (reaction_added…): Bolt would
+        answer 404, and Slack retries what is not acknowledged."""
+        if body.get("type") == "event_callback":
+            event = body.get("event")
+            if not isinstance(event, dict) or event.get("type") not in HANDLED_EVENT_TYPES:
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
     @app.middleware
     def skip_repeated_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
         """Acknowledge, and do nothing else for, an event already seen (by event_id or message id)."""
