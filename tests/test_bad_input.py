@@ -503,7 +503,7 @@ def test_unknown_action_ids_and_odd_payloads_do_not_crash(
     for action_id in ["no_such_action", "did_you_mean_", "did_you_mean_x", "feedback_sideways", ""]:
         name = slack.unique("unknown-")
         result = slack.block_action(action_id, "{}", standin.response_url(name))
-        assert result.status < 500, (action_id, result.status)
+        assert result.status == 200, (action_id, result.status)  # acknowledged: no error icon
         time.sleep(0.2)
         path = f"/respond/{name}"
         replies = standin.matching(lambda c, path=path: c.path == path)

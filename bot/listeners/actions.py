@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import replace
 from typing import Any
@@ -138,3 +139,11 @@ def register(app: App, answerer: Answerer) -> None:
         ack()
         with apology_on_error(context["request_id"], respond):
             record_feedback(answerer, action["value"], body, respond, context["request_id"])
+
+    # Registered last: Bolt runs the first listener that matches. A click on a button this
+    # version did not make (an old message, a forged payload) is acknowledged, so Slack shows
+    # no error, and changes nothing.
+    @app.action(re.compile(r".*"))
+    def ignore_unknown_action(ack: Ack, action: dict[str, Any], context: dict[str, Any]) -> None:
+        ack()
+        log.info("ignored unknown action request_id=%s", context["request_id"])
