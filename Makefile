@@ -17,8 +17,10 @@ $(BIN)/ofsted-bot: pyproject.toml
 
 install: $(BIN)/ofsted-bot
 
+# One math thread per library: on 2 cores, numpy's and torch's pools otherwise fight each
+# other and stall answers under load (see BENCHMARKS.md, "Thread settings").
 run: install
-	$(BIN)/python -m bot.run
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m bot.run
 
 test: install
 	$(BIN)/ruff check .

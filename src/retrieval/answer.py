@@ -124,7 +124,7 @@ DEFAULT_MATCHING = MatchingConfig()
 class ScoredFacts:
     """Per-fact scores for one question, best first (the evidence behind an Answer)."""
 
-    order: np.ndarray
+    order: np.ndarray  # the best few positions, best first (see top_order)
     fused: np.ndarray
     dense: np.ndarray
     lexical: np.ndarray
@@ -150,6 +150,16 @@ def figure_preference(index: FactIndex, question: str) -> np.ndarray | None:
     return None
 
 
+def top_order(scores: np.ndarray, count: int) -> np.ndarray:
+    """The positions of the ``count`` best scores (and any tied with the last), best first, ties in
+    position order: the head of ``np.argsort(-scores, kind="stable")`` without sorting every fact."""
+    if scores.size <= count:
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, scores.size - count)[scores.size - count]
+    candidates = np.flatnonzero(scores >= kth)
+    return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+
 def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> ScoredFacts:
     terms = index.query_terms(question)
     dense = index.dense_scores(index.encode_question(question))
@@ -160,7 +170,7 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
     preferred = figure_preference(index, question)
     if preferred is not None:
         fused = fused + config.figure_boost * preferred
-    order = np.argsort(-fused, kind="stable")
+    order = top_order(fused, config.max_suggestions + 1)
     best = int(order[0])
     coverage = index.coverage(terms, best)
     confidence = float(dense[best]) + config.coverage_weight * coverage

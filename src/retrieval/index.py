@@ -140,7 +140,7 @@ class EmbeddingCache:
             self.last_encoded = len(missing)
             if not texts:
                 return np.zeros((0, 0), dtype=np.float32)
-            return np.stack([cached[k] for k in keys]).astype(np.float32)
+            return np.stack([cached[k] for k in keys]).astype(np.float32, copy=False)
 
 
 # --- lexical -----------------------------------------------------------------------------------
@@ -315,11 +315,11 @@ def tokenize(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 over one document per fact; scores for every fact at once."""
 
-    def __init__(self, documents: Sequence[str]) -> None:
-        self._tokens = [tokenize(d) for d in documents]
+    def __init__(self, document_tokens: Sequence[list[str]]) -> None:
+        """``document_tokens``: each fact's document, already through ``tokenize``."""
         self._bm25 = bm25s.BM25()
-        self._bm25.index(self._tokens, show_progress=False)
-        self.size = len(documents)
+        self._bm25.index(list(document_tokens), show_progress=False)
+        self.size = len(document_tokens)
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         if not query_tokens or self.size == 0:
@@ -421,7 +421,8 @@ class FactIndex:
         row_fact = np.array([i for i, _, _ in rows], dtype=np.int64)
         starts = np.searchsorted(row_fact, np.arange(len(knowledge.facts)))
         documents = [fact_document(f) for f in knowledge.facts]
-        doc_tokens = tuple(frozenset(tokenize(d)) for d in documents)
+        document_tokens = [tokenize(d) for d in documents]
+        doc_tokens = tuple(frozenset(t) for t in document_tokens)
         vocabulary: set[str] = set().union(*doc_tokens)
         n = len(doc_tokens)
         df: dict[str, int] = {}
@@ -439,7 +440,7 @@ class FactIndex:
             row_fact=row_fact,
             row_kind=tuple(kind for _, kind, _ in rows),
             fact_starts=starts,
-            lexical=LexicalIndex(documents),
+            lexical=LexicalIndex(document_tokens),
             vocabulary=frozenset(vocabulary),
             doc_tokens=doc_tokens,
             idf=idf,

@@ -426,7 +426,14 @@ def _duplicate_statement_warnings(
     items = [(f, rel, line, fold_for_match(f.statement).lower()) for f, rel, line in facts.values()]
     for i, (fact, rel, line, folded) in enumerate(items):
         for other, _, _, other_folded in items[:i]:
-            if difflib.SequenceMatcher(None, folded, other_folded).ratio() >= DUPLICATE_STATEMENT_RATIO:
+            matcher = difflib.SequenceMatcher(None, folded, other_folded)
+            # real_quick_ratio() >= quick_ratio() >= ratio(): the cheap upper bounds rule out
+            # nearly every pair before the quadratic ratio() runs.
+            if (
+                matcher.real_quick_ratio() >= DUPLICATE_STATEMENT_RATIO
+                and matcher.quick_ratio() >= DUPLICATE_STATEMENT_RATIO
+                and matcher.ratio() >= DUPLICATE_STATEMENT_RATIO
+            ):
                 out.append(
                     KnowledgeIssue(
                         rel,

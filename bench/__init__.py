@@ -1,0 +1,1 @@
+"""``make bench``: the project's benchmark suite (``python -m bench.run``); see BENCHMARKS.md."""
