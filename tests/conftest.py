@@ -58,6 +58,18 @@ def bot_env(**overrides: str | None) -> dict[str, str]:
     return env
 
 
+def standin_server_env(standin: SlackStandin, port: int, **overrides: str | None) -> dict[str, str]:
+    """A server in HTTP mode on ``port`` with the tests' token and secret, talking to the stand-in."""
+    return bot_env(
+        SLACK_BOT_TOKEN=TEST_BOT_TOKEN,
+        SLACK_SIGNING_SECRET=TEST_SIGNING_SECRET,
+        SLACK_API_URL=standin.api_url,
+        PORT=str(port),
+        LOG_LEVEL="INFO",
+        **overrides,
+    )
+
+
 @dataclass
 class RunningServer:
     process: subprocess.Popen[bytes]
@@ -126,12 +138,9 @@ def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) 
     knowledge_dir = workdir / "knowledge"
     shutil.copytree(REPO_ROOT / "knowledge", knowledge_dir)
     database_path = workdir / "feedback.sqlite3"
-    env = bot_env(
-        SLACK_BOT_TOKEN=TEST_BOT_TOKEN,
-        SLACK_SIGNING_SECRET=TEST_SIGNING_SECRET,
-        SLACK_API_URL=standin.api_url,
-        PORT=str(port),
-        LOG_LEVEL="INFO",
+    env = standin_server_env(
+        standin,
+        port,
         KNOWLEDGE_DIR=str(knowledge_dir),
         DATABASE_URL=f"sqlite:///{database_path}",
         ADMIN_USER_IDS=f"{ADMIN_ID}, U0OTHERADMIN",

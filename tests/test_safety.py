@@ -26,11 +26,10 @@ import pytest
 from conftest import (
     ADMIN_ID,
     REPO_ROOT,
-    TEST_BOT_TOKEN,
     TEST_SIGNING_SECRET,
     RunningServer,
-    bot_env,
     free_port,
+    standin_server_env,
     start_server,
     stop_server,
     wait_until_healthy,
@@ -455,12 +454,9 @@ def limited(
     """One more ``ofsted-bot serve``, with RATE_LIMIT_PER_MINUTE=3, shared by the limit tests."""
     port = free_port()
     workdir = tmp_path_factory.mktemp("limited")
-    env = bot_env(
-        SLACK_BOT_TOKEN=TEST_BOT_TOKEN,
-        SLACK_SIGNING_SECRET=TEST_SIGNING_SECRET,
-        SLACK_API_URL=standin.api_url,
-        PORT=str(port),
-        LOG_LEVEL="INFO",
+    env = standin_server_env(
+        standin,
+        port,
         ADMIN_USER_IDS=ADMIN_ID,
         RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT),
     )
