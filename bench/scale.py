@@ -154,6 +154,21 @@ def time_queries(index: FactIndex, questions: Sequence[str], rounds: int) -> dic
     }
 
 
+def time_queries_both_ways(index: FactIndex, questions: Sequence[str], rounds: int) -> dict[str, Any]:
+    """``time_queries`` with the libraries' default threads, plus answer_question with one thread
+    per library, as ``ofsted-bot serve`` runs (OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1)."""
+    from bench.answer_latency import thread_limits
+
+    timings = time_queries(index, questions, rounds)
+    with thread_limits(1, 1):
+        one_thread = time_queries(index, questions, rounds)
+    timings["answer_question_server_threads"] = {
+        **one_thread["answer_question"],
+        "what": "answer_question with one torch and one BLAS thread, as the server runs",
+    }
+    return timings
+
+
 def encode_throughput(encoder: SentenceEncoder, knowledge: Knowledge, texts: int = 256) -> float:
     """Texts per second the real model encodes (batch 64), to say what a cold cache would cost."""
     sample = [f.quote for f in knowledge.facts[:texts]]
@@ -169,7 +184,7 @@ def run_scale(
     if not isinstance(real_encoder, SentenceEncoder):
         raise TypeError("the scale bench needs the real SentenceEncoder for its queries")
     rows: list[dict[str, Any]] = []
-    real = time_queries(real_index, questions, rounds)
+    real = time_queries_both_ways(real_index, questions, rounds)
     rows.append(
         {
             "facts": len(real_index.facts),
@@ -198,7 +213,7 @@ def run_scale(
         rss_after = rss_mib()
         peak_after = peak_rss_mib()
         searchable = dataclasses.replace(index, encoder=real_encoder)
-        timings = time_queries(searchable, questions, rounds)
+        timings = time_queries_both_ways(searchable, questions, rounds)
         rows_count = int(index.vectors.shape[0])
         rows.append(
             {
@@ -220,7 +235,8 @@ def run_scale(
         del index, searchable, knowledge
         gc.collect()
     largest = rows[-1]
-    p50_largest = largest["answer_question"]["median_ms"]
+    # The server runs with one thread per library (Makefile, Dockerfile): the goal is judged there.
+    p50_largest = largest["answer_question_server_threads"]["median_ms"]
     return {
         "what": "answer_question latency (real question encode + search) and index memory against knowledge "
         "size; synthetic facts, random unit vectors for the facts, the real model for the questions",

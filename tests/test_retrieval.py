@@ -10,6 +10,7 @@ import pytest
 
 from bot.loading import shared_encoder
 from bot.settings import DEFAULT_EMBEDDING_MODEL
+from retrieval import index as retrieval_index
 from retrieval.answer import answer_fact, answer_question
 from retrieval.index import FactIndex, tokenize
 from retrieval.knowledge import require_knowledge, verify_quote
@@ -80,6 +81,29 @@ def test_other_report_edition_is_shown_with_the_newest_first_in_rank(index: Fact
     assert len(reports) >= 2, "both editions of the measure must be shown"
     assert answer.answers[0].role == "best"
     assert any(a.role == "other_edition" for a in answer.answers[1:])
+
+
+def test_two_stage_search_answers_like_the_full_scan(
+    index: FactIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search used for very large knowledge bases (centroids first, then the best facts
+    exactly) gives the same answers here, forced on with a few candidates."""
+    questions = [
+        "what share of councils got an inadequate grade",
+        "how many kids are looked after by councils",
+        "which council went from inadequate to good",
+        "what did Rick Hood find",
+        "how many focused visits happened",
+        "what's the weather like in Leeds tomorrow",
+    ]
+    full = [answer_question(index, q) for q in questions]
+    monkeypatch.setattr(retrieval_index, "EXACT_SEARCH_MAX_ROWS", 0)
+    monkeypatch.setattr(retrieval_index, "CANDIDATE_FACTS", 12)
+    two_stage = [answer_question(index, q) for q in questions]
+    for a, b in zip(full, two_stage, strict=True):
+        assert (a.answered, a.best and a.best.fact.id) == (b.answered, b.best and b.best.fact.id)
+        if a.best and b.best:
+            assert a.best.score == pytest.approx(b.best.score, abs=1e-5)
 
 
 def test_answer_json_shape(index: FactIndex) -> None:

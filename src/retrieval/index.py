@@ -378,6 +378,20 @@ def synonym_pattern(synonyms: Mapping[str, str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
 
 
+# Above this many vectors a search is two-stage (centroids, then the best facts exactly).
+EXACT_SEARCH_MAX_ROWS = 200_000
+CANDIDATE_FACTS = 256
+
+
+def fact_centroids(vectors: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The normalised mean of each fact's rows (rows of a fact are contiguous from its start)."""
+    if len(starts) == 0:
+        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    sums = np.add.reduceat(vectors, starts, axis=0)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
 # --- the index ---------------------------------------------------------------------------------
 
 
@@ -389,6 +403,9 @@ class FactIndex:
     row_fact: np.ndarray  # (rows,) fact position for each row
     row_kind: tuple[str, ...]
     fact_starts: np.ndarray  # (facts,) first row of each fact, for np.maximum.reduceat
+    # (facts, dim) normalised mean of each fact's vectors: the first, cheap stage of a search
+    # over a knowledge base too large to scan every vector of (see dense_scores).
+    fact_centroids: np.ndarray
     lexical: LexicalIndex
     vocabulary: frozenset[str]  # every stemmed token the knowledge uses
     doc_tokens: tuple[frozenset[str], ...]  # per fact: the tokens of its BM25 document
@@ -442,6 +459,7 @@ class FactIndex:
             row_fact=row_fact,
             row_kind=tuple(kind for _, kind, _ in rows),
             fact_starts=starts,
+            fact_centroids=fact_centroids(vectors, starts),
             lexical=LexicalIndex(document_tokens),
             vocabulary=frozenset(vocabulary),
             doc_tokens=doc_tokens,
@@ -507,8 +525,28 @@ class FactIndex:
         return self.encoder.encode([question] if rewritten is None else [question, rewritten])
 
     def dense_scores(self, query_vectors: np.ndarray) -> np.ndarray:
-        """Best cosine similarity per fact over its texts (and over the question's variants)."""
+        """Best cosine similarity per fact over its texts (and over the question's variants).
+
+        Up to EXACT_SEARCH_MAX_ROWS vectors (about 28,000 facts) every vector is scanned. Beyond,
+        scanning reads too much memory per question (1 GiB at 100,000 facts), so the facts are
+        first ranked by their centroid and only the best CANDIDATE_FACTS are scored exactly;
+        the rest keep their centroid similarity.
+        """
         if len(self.facts) == 0:
             return np.zeros(0, dtype=np.float32)
+        if len(self.vectors) > EXACT_SEARCH_MAX_ROWS:
+            return self._two_stage_dense_scores(np.atleast_2d(query_vectors))
         sims = self.vectors @ np.atleast_2d(query_vectors).T  # (rows, variants)
         return np.maximum.reduceat(sims.max(axis=1), self.fact_starts)
+
+    def _two_stage_dense_scores(self, query_vectors: np.ndarray) -> np.ndarray:
+        scores = (self.fact_centroids @ query_vectors.T).max(axis=1)
+        count = min(CANDIDATE_FACTS, len(scores))
+        candidates = np.argpartition(-scores, count - 1)[:count]
+        ends = np.append(self.fact_starts[1:], len(self.vectors))
+        rows = np.concatenate([np.arange(self.fact_starts[c], ends[c]) for c in candidates])
+        exact = (self.vectors[rows] @ query_vectors.T).max(axis=1)
+        # each candidate's rows are contiguous in ``rows``: reduce them per candidate
+        offsets = np.concatenate(([0], np.cumsum(ends[candidates] - self.fact_starts[candidates])[:-1]))
+        scores[candidates] = np.maximum.reduceat(exact, offsets)
+        return scores
