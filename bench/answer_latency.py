@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import numpy as np
 
-from bench.stats import TimeBudget, paired_ratio_median, ratio, summarise_ms
+from bench.stats import TimeBudget, paired_ratio_median, ratio, summarise_ms, time_interleaved
 from retrieval.answer import answer_question
 from retrieval.index import FactIndex, SentenceEncoder
 
@@ -46,6 +46,12 @@ def questions_with_rewrites(index: FactIndex, questions: Sequence[str]) -> list[
         if rewritten is not None:
             texts.append(rewritten)
     return texts
+
+
+def answer_and_encode(index: FactIndex) -> dict[str, Callable[[str], object]]:
+    """The two calls compared: the product's answer, and the bare model encode of the question."""
+    model = index.encoder.model  # type: ignore[attr-defined]
+    return {"answer": lambda q: answer_question(index, q), "encode": lambda q: model.encode([q])}
 
 
 @contextmanager
@@ -102,15 +108,9 @@ def thread_configurations(index: FactIndex, questions: Sequence[str], rounds: in
                 if not applied:
                     skipped.add(name)
                     continue
-                for q in questions:
-                    if budget.spent():
-                        break
-                    started = time.perf_counter()
-                    answer_question(index, q)
-                    answer_s[name].append(time.perf_counter() - started)
-                    started = time.perf_counter()
-                    encoder.model.encode([q])
-                    encode_s[name].append(time.perf_counter() - started)
+                timed = time_interleaved(answer_and_encode(index), questions, budget)
+                answer_s[name] += timed["answer"]
+                encode_s[name] += timed["encode"]
     figures: dict[str, Any] = {}
     for name in configurations:
         if name in skipped:
@@ -146,15 +146,9 @@ def run_answer_latency(index: FactIndex, questions: Sequence[str], rounds: int) 
     encode_s: list[float] = []
     budget = TimeBudget(MAIN_LOOP_BUDGET_SECONDS)
     for _ in range(rounds):
-        for q in questions:
-            if budget.spent():
-                break
-            started = time.perf_counter()
-            answer_question(index, q)
-            answer_s.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            model.encode([q])
-            encode_s.append(time.perf_counter() - started)
+        timed = time_interleaved(answer_and_encode(index), questions, budget)
+        answer_s += timed["answer"]
+        encode_s += timed["encode"]
 
     texts = questions_with_rewrites(index, questions)
     stored = dict(zip(texts, encoder.encode(texts), strict=True))

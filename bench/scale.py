@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from bench.answer_latency import PrecomputedEncoder, questions_with_rewrites
-from bench.stats import TimeBudget, load_average, peak_rss_mib, rss_mib, summarise_ms
+from bench.stats import TimeBudget, load_average, peak_rss_mib, rss_mib, summarise_ms, time_interleaved
 from retrieval.answer import DEFAULT_MATCHING, answer_question, top_order
 from retrieval.index import FactIndex, SentenceEncoder
 from retrieval.knowledge import Fact, Knowledge
@@ -117,18 +117,18 @@ def time_queries(index: FactIndex, questions: Sequence[str], rounds: int) -> dic
     search_s: list[float] = []
     budget = TimeBudget(QUERY_LOOP_BUDGET_SECONDS)
     for _ in range(rounds):
-        for q in questions:
-            if budget.spent():
-                break
-            started = time.perf_counter()
-            answer_question(index, q)
-            answer_s.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            encoder.model.encode([q])
-            encode_s.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            answer_question(search_only, q)
-            search_s.append(time.perf_counter() - started)
+        timed = time_interleaved(
+            {
+                "answer": lambda q: answer_question(index, q),
+                "encode": lambda q: encoder.model.encode([q]),
+                "search": lambda q: answer_question(search_only, q),
+            },
+            questions,
+            budget,
+        )
+        answer_s += timed["answer"]
+        encode_s += timed["encode"]
+        search_s += timed["search"]
     stages: dict[str, list[float]] = {"query_terms": [], "dense_scores": [], "bm25": [], "top_k": []}
     for q in questions:
         text = " ".join(q.split())

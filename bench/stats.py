@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -121,3 +121,19 @@ def paired_ratio_median(numerators: Sequence[float], denominators: Sequence[floa
     on the machine inflates both sides of a pair alike and cancels out."""
     pairs = [n / d for n, d in zip(numerators, denominators, strict=True) if d > 0]
     return round(float(np.median(pairs)), 3) if pairs else None
+
+
+def time_interleaved(
+    calls: Mapping[str, Callable[[str], object]], questions: Sequence[str], budget: TimeBudget
+) -> dict[str, list[float]]:
+    """One pass over the questions, timing each call on each question back to back (so a burst
+    of other work on the machine hits every call alike); stops early when the budget is spent."""
+    seconds: dict[str, list[float]] = {name: [] for name in calls}
+    for q in questions:
+        if budget.spent():
+            break
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call(q)
+            seconds[name].append(time.perf_counter() - started)
+    return seconds
