@@ -19,7 +19,6 @@ from retrieval.knowledge import Fact, Knowledge, Source
 
 Block = dict[str, Any]
 
-DECLINE_TEXT = "I can't find that in the Ofsted reports I know."
 MAX_QUESTION_CHARS = 1000
 MAX_SECTION_CHARS = 3000
 MAX_CONTEXT_CHARS = 2000
@@ -265,8 +264,12 @@ def answer_blocks(
         asked = f": “{escape_mrkdwn(truncate(answer.question, 300))}”" if answer.question.strip() else ""
         head.append(_context(f"{who} shared an answer{asked}"))
 
+    if answer.corrected_question:
+        corrected = escape_mrkdwn(truncate(answer.corrected_question, 300))
+        head.append(_context(f"Showing results for _{corrected}_"))
+
     if not answer.answered:
-        body = [_section(DECLINE_TEXT)]
+        body = [_section(escape_mrkdwn(answer.decline_message))]
         body += _suggestion_blocks(answer.suggestions, answer.question, "The nearest things I do know:")
         body.append(_context(coverage_text(knowledge)))
         tail = [] if shared_by else [_feedback_and_share(answer, shareable=False)]
@@ -292,7 +295,7 @@ def answer_blocks(
 def answer_text(answer: Answer) -> str:
     """The plain-text fallback (notifications, screen readers): the statement or the decline."""
     if not answer.answered or answer.best is None:
-        return DECLINE_TEXT
+        return escape_mrkdwn(answer.decline_message)
     return truncate(escape_mrkdwn(answer.best.fact.statement), MAX_FALLBACK_TEXT)
 
 

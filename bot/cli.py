@@ -14,26 +14,26 @@ from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError
 from retrieval.answer import Answer, answer_question
-from retrieval.evaluate import QuestionSet, evaluate
+from retrieval.evaluate import MISS_KINDS, QuestionSet, evaluate_splits, invariance
 from retrieval.knowledge import KnowledgeError, load_knowledge
 from retrieval.screening import Screening, screen_question
 
 if TYPE_CHECKING:
     from retrieval.index import FactIndex
 
-DECLINE_TEXT = "I can't find that in the Ofsted reports I know."
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def format_answer_text(answer: Answer) -> str:
     """An Answer for a person at a terminal: statement, figures, quote, citation."""
+    head = [f"Showing results for: {answer.corrected_question}"] if answer.corrected_question else []
     if not answer.answered:
-        lines = [DECLINE_TEXT]
+        lines = [*head, answer.decline_message]
         if answer.suggestions:
             lines.append("Nearest facts I do know:")
             lines += [f"  - {s.statement}  [{s.fact_id}]" for s in answer.suggestions]
         return "\n".join(lines)
-    lines: list[str] = []
+    lines: list[str] = list(head)
     for item in answer.answers:
         fact, source = item.fact, item.source
         label = "" if item.role == "best" else f"From the {source.report}: "
@@ -146,24 +146,89 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot read question set {args.file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.split and args.split not in questions.splits:
+        known = ", ".join(questions.splits) or "none"
+        print(f"{args.file} has no split {args.split!r} (its splits: {known})", file=sys.stderr)
+        return EXIT_USAGE
+    if args.split:
+        questions = questions.only(args.split)
     index = _load_index(settings)
-    report = evaluate(questions, lambda q: answer_question(index, q))
+    if args.invariance:
+        return _print_invariance(questions, lambda q: answer_question(index, q), args.json)
+    reports = evaluate_splits(questions, lambda q: answer_question(index, q))
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        data = {name: report.to_dict() for name, report in reports.items()}
+        print(json.dumps(data if len(data) > 1 else data["all"], ensure_ascii=False, indent=2))
         return EXIT_OK
-    for miss in report.misses:
-        if miss["kind"] == "in_scope":
-            status = f"got {miss['got']}" if miss["answered"] else "declined"
-            print(f"MISS in-scope: {miss['question']!r}: {status} (score {miss['score']:.3f})")
-        else:
-            print(
-                f"MISS out-of-scope answered: {miss['question']!r}: got {miss['got']}"
-                f" (score {miss['score']:.3f})"
-            )
+    misses = reports["all"].misses
+    for kind in MISS_KINDS:
+        for miss in (m for m in misses if m["miss"] == kind):
+            got = f"got {miss['got']}"
+            if not miss["answered"]:
+                got = f"declined ({miss['reason']}; nearest {miss['got']})"
+            split = f" [{miss['split']}]" if miss["split"] else ""
+            print(f"MISS {kind}{split}: {miss['question']!r}: {got} (score {miss['score']:.3f})")
+    for name, report in reports.items():
+        if name == "all" and len(reports) > 1:
+            name = "all splits"
+        counts = ", ".join(f"{k} {v}" for k, v in report.miss_counts().items())
+        print(
+            f"{name}: in-scope top-1 {report.in_scope_correct}/{report.in_scope_total} = {report.top1:.3f}; "
+            f"out-of-scope declined {report.out_of_scope_declined}/{report.out_of_scope_total}"
+            f" = {report.declined_share:.3f}; misses: {counts}"
+        )
+    return EXIT_OK
+
+
+def _print_invariance(questions: QuestionSet, ask: Callable[[str], Answer], as_json: bool) -> int:
+    results = invariance(questions, ask)
+    if as_json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for name, result in results.items():
+        for text in result["broken"]:
+            print(f"BROKEN by {name}: {text!r}")
+    kept = sum(r["kept"] for r in results.values())
+    total = sum(r["total"] for r in results.values())
+    for name, result in results.items():
+        print(f"{name}: {result['kept']}/{result['total']} = {result['share']:.3f} stay right")
+    print(f"overall: {kept}/{total} = {kept / total if total else 1.0:.3f}")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval.calibrate import calibrate
+    from retrieval.decision import DEFAULT_MODEL_PATH
+
+    pooled = QuestionSet()
+    names: list[str] = []
+    for spec in args.sets:
+        path, _, split = spec.partition(":")
+        try:
+            questions = QuestionSet.from_file(path)
+        except (OSError, ValueError) as exc:
+            print(f"cannot read question set {path}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if split:
+            if split not in questions.splits:
+                print(f"{path} has no split {split!r}", file=sys.stderr)
+                return EXIT_USAGE
+            questions = questions.only(split)
+        pooled.in_scope.extend(questions.in_scope)
+        pooled.out_of_scope.extend(questions.out_of_scope)
+        names.append(f"{Path(path).name}{':' + split if split else ''}")
+    if not pooled.in_scope or not pooled.out_of_scope:
+        print("calibrate needs answerable and unanswerable questions", file=sys.stderr)
+        return EXIT_USAGE
+    model, figures = calibrate(_load_index(settings), pooled, names, target_declined=args.target)
+    out = Path(args.output) if args.output else DEFAULT_MODEL_PATH
+    out.write_text(model.to_json(), encoding="utf-8")
     print(
-        f"in-scope top-1: {report.in_scope_correct}/{report.in_scope_total} = {report.top1:.3f}\n"
-        f"out-of-scope declined: {report.out_of_scope_declined}/{report.out_of_scope_total}"
-        f" = {report.declined_share:.3f}"
+        f"fitted on {figures['in_scope']} answerable and {figures['out_of_scope']} unanswerable questions "
+        f"({', '.join(names)})\n"
+        f"cross-validated: answerable answered right {figures['cv_in_scope_right']:.3f}, "
+        f"unanswerable declined {figures['cv_out_of_scope_declined']:.3f}; best fact right "
+        f"{figures['ranking_right']:.3f}; threshold {model.threshold:.4f}\nwrote {out}"
     )
     return EXIT_OK
 
@@ -277,7 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="score a question set (format of shared/eval/dev.yaml)")
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--split", help="score only this split of the set (e.g. tune, report)")
+    ev.add_argument(
+        "--invariance",
+        action="store_true",
+        help="reword the questions answered right (greeting, thanks, lower case, a typo): how many stay so",
+    )
     ev.set_defaults(func=cmd_eval)
+
+    cal = sub.add_parser(
+        "calibrate", help="fit the answer/decline decision on tuning question sets (FILE or FILE:SPLIT)"
+    )
+    cal.add_argument("sets", nargs="+", metavar="FILE[:SPLIT]")
+    cal.add_argument("--target", type=float, default=0.97, help="share of unanswerable questions to decline")
+    cal.add_argument("-o", "--output", help="model file to write (default: the shipped decision_model.json)")
+    cal.set_defaults(func=cmd_calibrate)
 
     kn = sub.add_parser("knowledge", help="check or list the knowledge files")
     ksub = kn.add_subparsers(dest="knowledge_command", required=True)

@@ -44,8 +44,9 @@ from test_slack_app import (
     section_texts,
 )
 
-from bot.blocks import DECLINE_TEXT, FEEDBACK_THANKS_TEXT
+from bot.blocks import FEEDBACK_THANKS_TEXT
 from bot.listeners.actions import GONE_TEXT
+from retrieval.answer import DECLINE_TEXT
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "ofsted-bot"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot import blocks
 from bot.app import question_from_slack
-from retrieval.answer import Answer, AnsweredFact, Suggestion
+from retrieval.answer import DECLINE_TEXT, Answer, AnsweredFact, Suggestion
 from retrieval.knowledge import Fact, Knowledge, Source, require_knowledge
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +190,7 @@ def test_decline_says_so_offers_the_nearest_facts_and_what_is_covered(knowledge:
         reason="out_of_scope",
     )
     rendered = blocks.answer_blocks(answer, knowledge=knowledge, ephemeral=True)
-    assert section_texts(rendered)[0] == blocks.DECLINE_TEXT
+    assert section_texts(rendered)[0] == DECLINE_TEXT
     assert not quote_texts(rendered)
     choices = [b for b in buttons(rendered) if b["action_id"].startswith("did_you_mean_")]
     assert [blocks.parse_did_you_mean_value(b["value"]).fact_id for b in choices] == [f.id for f in near]
@@ -198,7 +198,7 @@ def test_decline_says_so_offers_the_nearest_facts_and_what_is_covered(knowledge:
     for report in knowledge.reports:
         assert blocks.escape_mrkdwn(report) in coverage
     assert "share_answer" not in [b["action_id"] for b in buttons(rendered)]
-    assert blocks.answer_text(answer) == blocks.DECLINE_TEXT
+    assert blocks.answer_text(answer) == DECLINE_TEXT
 
 
 # --- escaping ----------------------------------------------------------------------------------

@@ -100,11 +100,38 @@ def test_eval_scores_a_question_set(tmp_path: Path) -> None:
     )
     out = run("eval", str(qs))
     assert out.returncode == 0, out.stderr
-    assert "in-scope top-1: 1/2 = 0.500" in out.stdout
-    assert "out-of-scope declined: 1/1 = 1.000" in out.stdout
-    assert "MISS in-scope: 'how many children are in care'" in out.stdout
+    assert "all: in-scope top-1 1/2 = 0.500; out-of-scope declined 1/1 = 1.000" in out.stdout
+    assert "MISS wrong_fact: 'how many children are in care': got children-in-care" in out.stdout
     data = json.loads(run("eval", str(qs), "--json").stdout)
     assert data["in_scope"]["correct"] == 1 and len(data["misses"]) == 1
+    assert data["miss_counts"] == {"wrong_fact": 1, "wrong_decline": 0, "answered_unanswerable": 0}
+
+
+def test_eval_reports_each_split_and_misses_by_kind(tmp_path: Path) -> None:
+    qs = tmp_path / "qs.yaml"
+    qs.write_text(
+        "in_scope:\n"
+        "  - {q: how many kids are in the care system, any: ['75,000'], split: tune}\n"
+        "  - {q: what is the weather in Leeds, any: ['75,000'], split: report}\n"
+        "out_of_scope:\n"
+        "  - {q: how many children are in care, split: report}\n"
+        "  - what time does the canteen open\n",
+        encoding="utf-8",
+    )
+    out = run("eval", str(qs))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "tune: in-scope top-1 1/1 = 1.000; out-of-scope declined 0/0 = 0.000" in lines[-3]
+    assert "report: in-scope top-1 0/1 = 0.000; out-of-scope declined 0/1 = 0.000" in lines[-2]
+    assert lines[-1].startswith("all splits: in-scope top-1 1/2 = 0.500; out-of-scope declined 1/2 = 0.500")
+    declined = "MISS wrong_decline [report]: 'what is the weather in Leeds'"
+    assert any(line.startswith(declined) for line in lines)
+    answered = "MISS answered_unanswerable [report]: 'how many children are in care'"
+    assert any(line.startswith(answered) for line in lines)
+    only = run("eval", str(qs), "--split", "report", "--json")
+    assert json.loads(only.stdout)["report"]["in_scope"]["total"] == 1
+    unknown = run("eval", str(qs), "--split", "nope")
+    assert unknown.returncode == 2 and "has no split 'nope'" in unknown.stderr
 
 
 def test_usage_errors_are_one_line() -> None:

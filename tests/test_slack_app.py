@@ -35,7 +35,8 @@ from slack_standin import (
     slack_signature,
 )
 
-from bot.blocks import DECLINE_TEXT, FEEDBACK_THANKS_TEXT
+from bot.blocks import FEEDBACK_THANKS_TEXT
+from retrieval.answer import DECLINE_TEXT
 from retrieval.knowledge import Knowledge, require_knowledge
 
 INADEQUATE_QUESTION = "what percentage of councils are rated inadequate"

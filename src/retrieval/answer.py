@@ -6,18 +6,32 @@ renders it as Block Kit. No edge re-ranks or re-filters.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from retrieval.decision import DecisionModel, decision_features, load_decision_model
 from retrieval.index import FactIndex, QueryTerms, tokenize
 from retrieval.knowledge import Fact, Source
+from retrieval.wording import (
+    Correction,
+    asked_answer_kind,
+    asked_measure,
+    gives_answer_kind,
+    normalise_units,
+    strip_framing,
+    years_in,
+)
 
 # Why a fact is in ``Answer.answers``: the best match, or the same measure from another report
 # edition (shown together so an older figure is never given silently, and never alone).
 AnswerRole = Literal["best", "other_edition"]
+
+# What every decline says, unless it can say more precisely what is missing (``Answer.note``).
+DECLINE_TEXT = "I can't find that in the Ofsted reports I know."
 
 
 @dataclass(frozen=True)
@@ -62,13 +76,23 @@ class Answer:
     answered: bool
     answers: tuple[AnsweredFact, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
-    # Free-form reason for a decline, for logs and the gaps log ("empty", "out_of_scope", ...).
+    # Free-form reason for a decline, for logs and the gaps log ("empty", "other_measure", ...).
     reason: str = ""
+    # What a decline says it does not have ("I don't have a figure for social workers …"); "" when
+    # the plain "I can't find that" says it all.
+    note: str = ""
+    # The question as matched when a spelling slip was corrected ("Showing results for …").
+    corrected_question: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def best(self) -> AnsweredFact | None:
         return self.answers[0] if self.answers else None
+
+    @property
+    def decline_message(self) -> str:
+        """The sentence a decline opens with: what is not known, as precisely as the core can say."""
+        return self.note or DECLINE_TEXT
 
     @property
     def top_score(self) -> float:
@@ -82,6 +106,8 @@ class Answer:
             "answered": self.answered,
             "answers": [a.to_dict() for a in self.answers],
             "suggestions": [s.to_dict() for s in self.suggestions],
+            "note": self.note,
+            "corrected_question": self.corrected_question,
         }
 
 
@@ -99,46 +125,70 @@ def answer_fact(index: FactIndex, fact_id: str, question: str = "") -> Answer | 
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    """The knobs of the answer/decline decision, chosen by measuring on the dev question set."""
+    """The knobs of ranking and of the answer/decline decision."""
 
     # Ranking: dense similarity plus this weight times BM25 normalised by the question's best.
-    lexical_weight: float = 0.25
-    # Deciding: confidence = dense similarity of the best fact + coverage_weight x its coverage
-    # (the idf-weighted share of the question's words the fact contains).
-    coverage_weight: float = 0.4
-    answer_threshold: float = 0.72
-    # A word the knowledge never uses ("adopted", "nurseries") usually means the question is
-    # about something the reports do not cover: then only a very close match answers. Such a
-    # word written as a name ("Manchester", "SEND") always declines.
-    unknown_term_min_dense: float = 0.85
+    lexical_weight: float = 0.4
     # "How many…", "what percentage…": a fact that states a figure is worth a little more.
-    figure_boost: float = 0.04
+    figure_boost: float = 0.08
+    # Jargon the knowledge never uses and that is not ordinary English ("caseloads", "SGOs")
+    # means the question is about something the reports do not cover: only a very close match
+    # answers. A word written as a name ("Manchester", "SEND") the knowledge never uses always
+    # declines.
+    unknown_term_min_dense: float = 0.85
+    # A question naming a year: a fact about that year ranked this close to the best one is chosen.
+    period_margin: float = 0.1
     close_margin: float = 0.03  # runners-up this close to the best are offered as "Did you mean"
     max_suggestions: int = 3
+    # The calibrated confidence (decision.py); None: the shipped decision_model.json.
+    decision: DecisionModel | None = None
+
+    @property
+    def model(self) -> DecisionModel:
+        return self.decision if self.decision is not None else _shipped_decision_model()
+
+
+@functools.cache
+def _shipped_decision_model() -> DecisionModel:
+    return load_decision_model()
 
 
 DEFAULT_MATCHING = MatchingConfig()
 
 
 @dataclass(frozen=True)
+class PreparedQuestion:
+    """A question as asked, and as matched: framing stripped, units normalised, spelling corrected."""
+
+    asked: str
+    text: str
+    corrections: tuple[Correction, ...] = ()
+
+
+def prepare_question(index: FactIndex, question: str) -> PreparedQuestion:
+    asked = " ".join(question.split())
+    text, corrections = index.spelling.correct(normalise_units(strip_framing(asked)))
+    return PreparedQuestion(asked, text, corrections)
+
+
+@dataclass(frozen=True)
 class ScoredFacts:
     """Per-fact scores for one question, best first (the evidence behind an Answer)."""
 
+    question: PreparedQuestion
     order: np.ndarray  # the best few positions, best first (see top_order)
     fused: np.ndarray
     dense: np.ndarray
     lexical: np.ndarray
     terms: QueryTerms
-    coverage: float  # of the best fact
-    confidence: float  # of the best fact
 
     @property
-    def unknown_terms(self) -> tuple[str, ...]:
-        return self.terms.unknown
+    def best(self) -> int:
+        return int(self.order[0])
 
 
 _COUNT_CUE = re.compile(r"\b(how many|how much|number of|figures?|statistics?|stats)\b", re.IGNORECASE)
-_SHARE_CUE = re.compile(r"\b(per ?cent|percentage|proportion|share|fraction|what part)\b|%", re.IGNORECASE)
+_SHARE_CUE = re.compile(r"\b(percentage|proportion|share|fraction|what part)\b|%", re.IGNORECASE)
 
 
 def figure_preference(index: FactIndex, question: str) -> np.ndarray | None:
@@ -161,20 +211,87 @@ def top_order(scores: np.ndarray, count: int) -> np.ndarray:
 
 
 def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> ScoredFacts:
-    terms = index.query_terms(question)
-    dense = index.dense_scores(index.encode_question(question))
+    """Every fact scored for one question (prepared here: framing, units, spelling)."""
+    prepared = prepare_question(index, question)
+    text = prepared.text
+    terms = index.query_terms(text)
+    dense = index.dense_scores(index.encode_question(text))
     bm25 = index.lexical.scores(terms.expanded)
     top = float(bm25.max()) if bm25.size else 0.0
     lexical = bm25 / top if top > 0 else bm25
     fused = dense + config.lexical_weight * lexical
-    preferred = figure_preference(index, question)
+    preferred = figure_preference(index, text)
     if preferred is not None:
         fused = fused + config.figure_boost * preferred
     order = top_order(fused, config.max_suggestions + 1)
-    best = int(order[0])
-    coverage = index.coverage(terms, best)
-    confidence = float(dense[best]) + config.coverage_weight * coverage
-    return ScoredFacts(order, fused, dense, lexical, terms, coverage, confidence)
+    order = _prefer_asked_period(index, text, fused, order, config)
+    return ScoredFacts(prepared, order, fused, dense, lexical, terms)
+
+
+def _prefer_asked_period(
+    index: FactIndex, text: str, fused: np.ndarray, order: np.ndarray, config: MatchingConfig
+) -> np.ndarray:
+    """For a question naming a year, a close runner-up about that year goes first."""
+    asked = years_in(text)
+    if not asked or asked & index.fact_years[int(order[0])]:
+        return order
+    best_score = float(fused[int(order[0])])
+    for rank, position in enumerate(order[1:], start=1):
+        if best_score - float(fused[int(position)]) > config.period_margin:
+            break
+        if asked & index.fact_years[int(position)]:
+            return np.concatenate(([position], np.delete(order, rank)))
+    return order
+
+
+def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) -> tuple[str, str]:
+    """(reason, note) when a rule declines before any score is weighed; ("", "") otherwise.
+
+    The rules are about what was asked, not about how close the match is: a name the reports
+    never mention, jargon they never use, a thing counted or a year that the best fact is not
+    about — its figure would answer a different question.
+    """
+    terms, best = scored.terms, scored.best
+    if terms.unknown_names:
+        return "unknown_name", ""
+    if terms.unknown_rare and float(scored.dense[best]) < config.unknown_term_min_dense:
+        return "unknown_terms", ""
+    measure = asked_measure(scored.question.text)
+    if measure is not None and not measure_agrees(index, measure, best):
+        return "other_measure", f"I don't have a figure for {measure} in the reports I know."
+    kind = asked_answer_kind(scored.question.text)
+    fact = index.facts[best]
+    if kind is not None and not gives_answer_kind(
+        kind,
+        f"{fact.statement}\n{fact.quote}",
+        bool(index.has_figures[best]),
+        bool(index.has_money_figure[best]),
+    ):
+        return "other_kind", _NO_ANSWER_OF_KIND[kind]
+    asked_years = years_in(scored.question.text)
+    if asked_years and not asked_years & index.fact_years[best]:
+        years = ", ".join(str(y) for y in sorted(asked_years))
+        editions = " and ".join(sorted({s.report for s in index.knowledge.sources}))
+        return "other_period", f"I don't have figures for {years} in the reports I know ({editions})."
+    return "", ""
+
+
+_NO_ANSWER_OF_KIND = {
+    "money": "The reports I know give no amount of money for that.",
+    "count": "The reports I know give no figure for that.",
+    "date": "The reports I know give no date for that.",
+    "name": "The reports I know do not name that.",
+    "duration": "The reports I know do not say how long or how often.",
+}
+
+
+def measure_agrees(index: FactIndex, measure: str, position: int) -> bool:
+    """Whether the thing a figure question counts is what the fact's claim is about: the head word
+    of "social workers" must be in its statement, quote or figure measures (through synonyms)."""
+    terms = index.query_terms(measure)
+    if not terms.tokens:
+        return True
+    return bool(terms.alternatives[-1] & index.claim_tokens[position])
 
 
 def answer_question(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> Answer:
@@ -184,22 +301,30 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
         return Answer(question=question, answered=False, reason="empty")
     scored = score_facts(index, text, config)
     facts = index.facts
-    best = int(scored.order[0])
+    best = scored.best
     best_score = float(scored.fused[best])
+    corrected = scored.question.text if scored.question.corrections else None
 
     def suggestion(i: int) -> Suggestion:
         return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
 
-    reason = ""
-    if scored.terms.unknown_names:
-        reason = "unknown_name"  # "Scotland", "Kent", "SEND": a name the reports never mention
-    elif scored.terms.unknown and float(scored.dense[best]) < config.unknown_term_min_dense:
-        reason = "unknown_terms"
-    elif scored.confidence < config.answer_threshold:
-        reason = "low_confidence"
+    reason, note = rule_decline(index, scored, config)
+    if not reason:
+        features = decision_features(
+            index, scored.terms, scored.dense, scored.fused, scored.lexical, scored.order
+        )
+        if config.model.probability(features) < config.model.threshold:
+            reason = "low_confidence"
     if reason:
         nearest = tuple(suggestion(int(i)) for i in scored.order[: config.max_suggestions])
-        return Answer(question=question, answered=False, suggestions=nearest, reason=reason)
+        return Answer(
+            question=question,
+            answered=False,
+            suggestions=nearest,
+            reason=reason,
+            note=note,
+            corrected_question=corrected,
+        )
 
     best_fact = facts[best]
     answers = [AnsweredFact(best_fact, index.knowledge.source_of(best_fact), best_score)]
@@ -210,7 +335,13 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
         for i in scored.order[1 : 1 + config.max_suggestions]
         if best_score - float(scored.fused[i]) <= config.close_margin and facts[int(i)].id not in shown
     )
-    return Answer(question=question, answered=True, answers=tuple(answers), suggestions=runners_up)
+    return Answer(
+        question=question,
+        answered=True,
+        answers=tuple(answers),
+        suggestions=runners_up,
+        corrected_question=corrected,
+    )
 
 
 def _other_editions(index: FactIndex, fact: Fact, scored: ScoredFacts) -> list[AnsweredFact]:

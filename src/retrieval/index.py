@@ -27,6 +27,14 @@ import Stemmer
 
 from retrieval.knowledge import Fact, Figure, Knowledge
 from retrieval.textnorm import fold_for_match
+from retrieval.wording import (
+    NUMBER_WORDS,
+    ORDINARY_ZIPF,
+    SpellingCorrector,
+    english_zipf,
+    word_counts,
+    years_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -303,15 +311,35 @@ STOPWORDS = frozenset(
 )
 
 
-# A capitalised word after the first one: a place, an organisation, an acronym.
-_NAME = re.compile(r"(?<=\s)[A-Z][A-Za-z]+")
+# A capitalised word that does not start a sentence: a place, an organisation, an acronym.
+_NAME = re.compile(r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][A-Za-z]+|\b[A-Z]{2,}s?\b")
+
+
+def name_words(question: str) -> list[str]:
+    """The words of a question written as names ("how many children in Scotland" -> ["Scotland"]).
+
+    A question typed all in capitals has none: its capitals say nothing.
+    """
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return []
+    return _NAME.findall(question)
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed word and number tokens without stopwords ("66", "2bn" -> "2", "bn")."""
+    """Lower-cased, stemmed word and number tokens without stopwords ("66", "2bn" -> "2", "bn");
+    number words as digits ("seven" -> "7")."""
+    words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
+    words = [NUMBER_WORDS.get(w, w).replace(",", "") for w in words if w not in STOPWORDS]
+    return _STEMMER.stemWords(words)
+
+
+def surface_tokens(text: str) -> list[tuple[str, str]]:
+    """(word as written, lower-cased; its token) for each token of a text, in order."""
     words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
     words = [w.replace(",", "") for w in words if w not in STOPWORDS]
-    return _STEMMER.stemWords(words)
+    stems = _STEMMER.stemWords([NUMBER_WORDS.get(w, w) for w in words])
+    return list(zip(words, stems, strict=True))
 
 
 class LexicalIndex:
@@ -336,6 +364,27 @@ def fact_document(fact: Fact) -> str:
     return "\n".join(parts)
 
 
+def claim_text(fact: Fact) -> str:
+    """What a fact claims: its statement, its quote and what its figures count."""
+    return "\n".join([fact.statement, fact.quote, *(f.measure for f in fact.figures)])
+
+
+def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
+    """The years a fact is about: named in its claim, its edition's label or its publication."""
+    source = knowledge.source_of(fact)
+    years = set(years_in(f"{claim_text(fact)} {source.report} {source.report_title or ''}"))
+    if source.published is not None:
+        years.add(source.published.year)
+    if source.report_year is not None:
+        years.add(source.report_year)
+    return frozenset(years)
+
+
+def is_money(figure: Figure) -> bool:
+    """An amount of money ("£2bn")."""
+    return "£" in figure.text or (figure.unit or "").startswith(("£", "$", "€"))
+
+
 def is_share(figure: Figure) -> bool:
     """A percentage or a fraction ("42%", "two thirds")."""
     return figure.unit == "%" or (0 < figure.value < 1)
@@ -356,6 +405,11 @@ class QueryTerms:
     alternatives: tuple[frozenset[str], ...]  # per token: itself plus what its synonyms mean
     unknown: tuple[str, ...]  # tokens the knowledge never uses and no synonym explains
     unknown_names: tuple[str, ...] = ()  # of those, the ones written as a name ("Scotland", "SEND")
+    # of those, the ones that are not ordinary English either: jargon the knowledge does not use
+    # ("caseloads", "SGOs"); "took", "fall", "shielded" are ordinary English and never here.
+    unknown_rare: tuple[str, ...] = ()
+    # per token: how common its word is in English (wordfreq's Zipf scale; numbers count as common)
+    zipf: tuple[float, ...] = ()
 
     @property
     def expanded(self) -> list[str]:
@@ -415,6 +469,12 @@ class FactIndex:
     synonym_pattern: re.Pattern[str] | None  # matches any synonym word or phrase in raw text
     has_figures: np.ndarray  # (facts,) 1.0 where the fact states at least one figure
     has_share_figure: np.ndarray  # (facts,) 1.0 where a figure is a percentage or a fraction
+    # per fact: the tokens of what it claims (statement, quote, figure measures): what a figure
+    # question's thing counted must be found in
+    claim_tokens: tuple[frozenset[str], ...]
+    fact_years: tuple[frozenset[int], ...]  # per fact: the years its claim and its edition name
+    has_money_figure: np.ndarray  # (facts,) 1.0 where a figure is an amount of money
+    spelling: SpellingCorrector  # towards the words the knowledge uses
     encoded_count: int = 0  # texts that were not in the cache when this index was built
 
     @property
@@ -449,9 +509,16 @@ class FactIndex:
             for t in tokens:
                 df[t] = df.get(t, 0) + 1
         idf = {t: float(np.log(1 + (n - c + 0.5) / (c + 0.5))) for t, c in df.items()}
+        source_texts = []
         for source in knowledge.sources:
-            vocabulary.update(tokenize(f"{source.title} {source.standfirst or ''} {source.report}"))
-            vocabulary.update(tokenize(knowledge.source_texts.get(source.id, "")))
+            source_texts.append(
+                f"{source.publisher} {source.title} {source.standfirst or ''} {source.report}"
+            )
+            source_texts.append(knowledge.source_texts.get(source.id, ""))
+        for text in source_texts:
+            vocabulary.update(tokenize(text))
+        synonym_words = [f"{word} {meaning}" for word, meaning in dict(knowledge.synonyms).items()]
+        claims = [claim_text(f) for f in knowledge.facts]
         return cls(
             knowledge=knowledge,
             encoder=encoder,
@@ -472,11 +539,24 @@ class FactIndex:
                 [1.0 if any(is_share(g) for g in f.figures) else 0.0 for f in knowledge.facts],
                 dtype=np.float32,
             ),
+            claim_tokens=tuple(frozenset(tokenize(c)) for c in claims),
+            fact_years=tuple(fact_years(f, knowledge) for f in knowledge.facts),
+            has_money_figure=np.array(
+                [1.0 if any(is_money(g) for g in f.figures) else 0.0 for f in knowledge.facts],
+                dtype=np.float32,
+            ),
+            spelling=SpellingCorrector(word_counts([*documents, *source_texts, *synonym_words])),
             encoded_count=cache.last_encoded,
         )
 
     def query_terms(self, question: str) -> QueryTerms:
-        tokens = tuple(dict.fromkeys(tokenize(question)))
+        surface = surface_tokens(question)
+        tokens = tuple(dict.fromkeys(t for _, t in surface))
+        # a token's English frequency is that of the commonest word it was written as
+        zipf = {t: 7.0 if w.isdigit() else 0.0 for w, t in surface}
+        for word, token in surface:
+            if not word.isdigit():
+                zipf[token] = max(zipf[token], english_zipf(word))
         alternatives = [{t} for t in tokens]
         for key, meaning in self.synonyms.items():
             if all(k in tokens for k in key):
@@ -485,9 +565,17 @@ class FactIndex:
         unknown = tuple(
             t for t, alts in zip(tokens, alternatives, strict=True) if not (alts & self.vocabulary)
         )
-        names = {t for word in _NAME.findall(question) for t in tokenize(word)}
+        names = {t for word in name_words(question) for t in tokenize(word)}
         unknown_names = tuple(t for t in unknown if t in names)
-        return QueryTerms(tuple(tokens), tuple(frozenset(a) for a in alternatives), unknown, unknown_names)
+        unknown_rare = tuple(t for t in unknown if zipf[t] < ORDINARY_ZIPF)
+        return QueryTerms(
+            tuple(tokens),
+            tuple(frozenset(a) for a in alternatives),
+            unknown,
+            unknown_names,
+            unknown_rare,
+            tuple(zipf[t] for t in tokens),
+        )
 
     def coverage(self, terms: QueryTerms, position: int) -> float:
         """Share of the question's weight (idf) that a fact's document contains.

@@ -1,0 +1,327 @@
+"""How people type a question, brought to the words the matching works on.
+
+Everything here is about English and Slack, not about any one question set: the greeting and
+thanks around a question ("hi, quick one - … cheers"), the ways of writing a unit ("per cent",
+"pc"), a period ("twelve months ago"), a spelling slip corrected against the knowledge's own
+words, and what a figure question counts ("how many *social workers*…"). Word frequencies come
+from ``wordfreq`` (its data ships with the package): a word it knows well is ordinary English,
+never a sign that the question is about something the reports do not cover.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from wordfreq import top_n_list, zipf_frequency
+
+# Zipf frequency (log10 of uses per billion words) from which a word is ordinary English:
+# "took" 5.5, "shielded" 3.2, "nurseries" 3.0 … "caseloads" 2.1, "ilacs" 0.
+ORDINARY_ZIPF = 3.0
+
+
+@lru_cache(maxsize=65536)
+def english_zipf(word: str) -> float:
+    """How common a word is in English (wordfreq's Zipf scale, 0 for unknown)."""
+    return zipf_frequency(word, "en")
+
+
+def is_ordinary_english(word: str) -> bool:
+    return english_zipf(word.lower()) >= ORDINARY_ZIPF
+
+
+# --- Slack framing -------------------------------------------------------------------------------
+
+_GREETING = (
+    r"(?:hi+|hello|hey+|hiya|heya|howdy|yo|morning|afternoon|evening|good (?:morning|afternoon|evening)"
+    r"|all|team|folks|everyone|there|guys|colleagues|bot|ofsted ?bot"
+    r"|(?:a )?quick (?:question|one|q)|qq|question|query|random (?:question|one)"
+    r"|sorry(?: to bother(?: you)?)?"
+    r"|please|pls|plz|ok(?:ay)?|so|right)"
+)
+_LEADING_FRAMING = re.compile(rf"^\s*(?:{_GREETING}\b[\s,!.:;\-–—]*)+", re.IGNORECASE)
+_SIGN_OFF = (
+    r"(?:many |much )?thanks?(?: (?:so much|a lot|in advance|very much|all|team|everyone))?"
+    r"|thank you(?: (?:so much|very much|in advance))?"
+    r"|thx|ty|ta|cheers|tia|much appreciated|appreciated|please|pls|plz|if you know|if poss(?:ible)?"
+    r"|:[a-z0-9_+\-]+:|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+)
+_TRAILING_FRAMING = re.compile(rf"(?:[\s,!.:;\-–—]*(?<![A-Za-z])(?:{_SIGN_OFF})[\s!.]*)+$", re.IGNORECASE)
+
+
+def strip_framing(text: str) -> str:
+    """The question without the greeting before it or the thanks after it.
+
+    "hi, quick question - what % of LAs are RI? thanks!" -> "what % of LAs are RI?". When the
+    text is nothing but framing it is returned unchanged (small talk is screened elsewhere).
+    """
+    core = _LEADING_FRAMING.sub("", text)
+    core = _TRAILING_FRAMING.sub("", core).strip()
+    return core if re.search(r"[A-Za-z0-9]", core) else text.strip()
+
+
+# --- units, periods and number words ------------------------------------------------------------
+
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), replacement)
+    for pattern, replacement in (
+        (r"(?<=\d)\s*(?:per ?cent|pct|pc)\b", "%"),
+        (r"\b(?:per ?cent|pct)(?:age)?\b", "percentage"),
+        (r"\b(?:twelve|12) months? (?:ago|earlier|before|previously|back)\b", "last year"),
+        (r"\ba year (?:ago|earlier|before|previously|back)\b", "last year"),
+        (r"\bthe (?:year|twelve months|12 months) (?:before|prior|previously)\b", "last year"),
+        (r"\b(?:the )?(?:previous|prior|preceding) (?:year|twelve months|12 months)\b", "last year"),
+        (r"\blast (?:yr|twelve months|12 months)\b", "last year"),
+        (r"\b(?:this|the current) (?:yr)\b", "this year"),
+        (r"\b2/3\b|\btwo-thirds\b", "two thirds"),
+        (r"\b1/3\b|\bone-third\b", "a third"),
+    )
+)
+
+
+def normalise_units(text: str) -> str:
+    """Units and periods written one way: "42 per cent" -> "42%", "twelve months ago" -> "last year"."""
+    for pattern, replacement in _REWRITES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+}
+
+
+# --- spelling ------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Correction:
+    wrong: str
+    right: str
+
+
+# The ordinary English words a slip is corrected towards when no knowledge word is near.
+ENGLISH_WORDS_FOR_SPELLING = 30_000
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> tuple[list[str], dict[str, int]]:
+    words = [w for w in top_n_list("en", ENGLISH_WORDS_FOR_SPELLING) if w.isalpha() and len(w) >= 3]
+    return words, {w: len(words) - i for i, w in enumerate(words)}
+
+
+def _nearest(word: str, choices: list[str], counts: Mapping[str, int]) -> str | None:
+    limit = 1 if len(word) < 8 else 2
+    found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if not found:
+        return None
+    return min(found, key=lambda m: (m[1], -counts[m[0]], m[0]))[0]
+
+
+class SpellingCorrector:
+    """Corrects a question's slips ("outstandng" -> "outstanding", "actulaly" -> "actually").
+
+    Only a word that is neither a knowledge word nor ordinary English is corrected: to the
+    knowledge word nearest by edit distance (a swapped pair of letters counts one), at most 1
+    for words under 8 letters, 2 from 8 on, ties going to the word the knowledge uses most; else,
+    for a word not written as a name, to the nearest common English word the same way.
+    """
+
+    def __init__(self, word_counts: Mapping[str, int]) -> None:
+        self._counts = {w: c for w, c in word_counts.items() if len(w) >= 3}
+        self._choices = list(self._counts)
+        _english_words()  # loaded with the index, not on the first question
+
+    def __contains__(self, word: str) -> bool:
+        return word.lower() in self._counts
+
+    def correct_word(self, word: str) -> str | None:
+        low = word.lower()
+        if len(low) < 4 or low in self._counts or is_ordinary_english(low) or not self._choices:
+            return None
+        right = _nearest(low, self._choices, self._counts)
+        if right is None and not word[:1].isupper():
+            right = _nearest(low, *_english_words())
+        if right is None:
+            return None
+        return right.capitalize() if word[:1].isupper() else right
+
+    def correct(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """The text with each correctable word replaced, and what was replaced."""
+        corrections: list[Correction] = []
+
+        def replace(match: re.Match[str]) -> str:
+            right = self.correct_word(match.group(0))
+            if right is None:
+                return match.group(0)
+            corrections.append(Correction(match.group(0), right))
+            return right
+
+        corrected = _WORD.sub(replace, text)
+        return corrected, tuple(corrections)
+
+
+def word_counts(texts: Iterable[str]) -> dict[str, int]:
+    """Lower-cased word counts over texts: the vocabulary a SpellingCorrector corrects towards."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in _WORD.findall(text.lower()):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+# --- what a figure question counts, and when -----------------------------------------------------
+
+_COUNT_PHRASE = re.compile(
+    r"\b(?:how many|how much|(?:the |total )?numbers? of|proportion of|percentage of|share of|% of"
+    r"|fraction of|count of|rate of|ratio of)\s+(?:the |all |of |those |these |our |english |england's )*"
+    r"(?P<phrase>[a-z][a-z'’\-]*(?:\s+[a-z][a-z'’\-]*){0,4})",
+    re.IGNORECASE,
+)
+# Where the thing counted ends: a verb, a preposition or a conjunction.
+_PHRASE_END = frozenset(
+    [
+        "are", "is", "were", "was", "be", "been", "being", "do", "does", "did", "have", "has",
+        "had", "got", "get", "gets", "will", "would", "can", "could", "should", "may", "might",
+        "must", "in", "at", "on", "by", "for", "from", "with", "within", "to", "that", "who",
+        "which", "whose", "there", "than", "and", "or", "but", "as", "under", "over", "per",
+        "across", "nationally", "currently", "now", "today", "this", "last", "each", "every",
+        "need", "needs", "live", "lives", "go", "goes", "went", "come", "comes", "make", "makes",
+        "made", "take", "takes", "took", "see", "sees", "saw", "remain", "remains", "stay", "stays",
+        "become", "becomes", "seem", "seems", "look", "looks", "fall", "falls", "rise", "rises",
+    ]
+)
+
+
+def _ends_phrase(word: str) -> bool:
+    low = word.lower()
+    # past tenses and -ing forms are verbs here: "how many inspections resulted in …"
+    return low in _PHRASE_END or (len(low) >= 5 and low.endswith(("ed", "ing")) and not low.endswith("eed"))
+
+
+def asked_measure(question: str) -> str | None:
+    """What a figure question counts: "how many social workers are there" -> "social workers".
+
+    None when the question asks no count or share, or names no thing ("how much has it fallen").
+    """
+    match = _COUNT_PHRASE.search(question)
+    if match is None:
+        return None
+    words: list[str] = []
+    for word in match.group("phrase").split():
+        if _ends_phrase(word):
+            break
+        words.append(word)
+    return " ".join(words) or None
+
+
+_YEAR = re.compile(r"\b((?:19|20)\d\d)(?:\s*[/\-–]\s*(\d\d))?\b")
+
+
+def years_in(text: str) -> frozenset[int]:
+    """Years a text names: "2017/18" -> {2017, 2018}, "by 2025" -> {2025}."""
+    years: set[int] = set()
+    for match in _YEAR.finditer(text):
+        first = int(match.group(1))
+        years.add(first)
+        if match.group(2):
+            years.add(first // 100 * 100 + int(match.group(2)))
+    return frozenset(years)
+
+
+# --- what kind of answer a question wants --------------------------------------------------------
+
+AnswerKind = Literal["money", "count", "date", "name", "duration"]
+
+_MONEY = re.compile(
+    r"\bhow much\b.*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid|salary|fee|fees|worth|money"
+    r"|cash|funding)\b"
+    r"|\b(?:what|which) (?:is|was|are|were)? ?(?:the |its |their )?(?:cost|budget|salary|fee)\b",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(
+    r"\b(?:how many|how much|what(?:'s| is| was| are| were) the (?:total )?numbers? of)\b", re.IGNORECASE
+)
+_DATE = re.compile(
+    r"^\W*when\b|\bwhen (?:was|is|did|does|will|were|are|do|has|have)\b"
+    r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow long ago\b",
+    re.IGNORECASE,
+)
+_NAME_ASKED = re.compile(
+    r"^\W*who\b|\bwho (?:is|was|are|were|said|says|did|does|wrote|leads|runs)\b"
+    r"|\b(?:which|what) (?:one|local authority|la|council|authority|area|place|region|organisation|charity"
+    r"|university|person|researcher|academic)\b"
+    r"|\bwhich (?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"|\bname (?:the|of)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(r"\bhow (?:long|often|frequently|regularly|soon|quickly)\b", re.IGNORECASE)
+_DURATION_EVIDENCE = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|each|every|per)\s+"
+    r"(?:hours?|days?|weeks?|months?|years?|times?)\b|\b(?:quarterly|annual|annually|monthly|weekly|daily"
+    r"|yearly|regular|regularly|often|frequently|once|twice)\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|today|yesterday|this year|last year|next year|new year|since|until"
+)
+_DATE_EVIDENCE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTHS})\b", re.IGNORECASE)
+# A capitalised word inside a sentence (not an acronym): a person, place or organisation.
+_NAME_EVIDENCE = re.compile(r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][a-z]+")
+
+
+def asked_answer_kind(question: str) -> AnswerKind | None:
+    """What kind of answer a question wants, when it names one: an amount of money, a count, a
+    date, a name ("which council…", "who said…") or a duration or frequency ("how often…")."""
+    if _MONEY.search(question):
+        return "money"
+    if _NAME_ASKED.search(question):
+        return "name"
+    if _DATE.search(question):
+        return "date"
+    if _DURATION.search(question):
+        return "duration"
+    if _COUNT.search(question):
+        return "count"
+    return None
+
+
+def gives_answer_kind(kind: AnswerKind, claim: str, has_figure: bool, has_money: bool) -> bool:
+    """Whether a fact's claim (statement and quote) holds that kind of answer."""
+    if kind == "money":
+        return has_money
+    if kind == "count":
+        return has_figure or bool(re.search(r"\d", claim))
+    if kind == "date":
+        return bool(_DATE_EVIDENCE.search(claim))
+    if kind == "duration":
+        return bool(_DURATION_EVIDENCE.search(claim))
+    return bool(_NAME_EVIDENCE.search(claim))
