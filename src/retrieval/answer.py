@@ -168,6 +168,9 @@ class PreparedQuestion:
 def prepare_question(index: FactIndex, question: str) -> PreparedQuestion:
     asked = " ".join(question.split())
     text, corrections = index.spelling.correct(normalise_units(strip_framing(asked)))
+    # The model reads "?" as a sign of a question: one typed without it is matched as if it had one.
+    if not text.endswith("?"):
+        text = text.rstrip(" .!") + "?"
     return PreparedQuestion(asked, text, corrections)
 
 
@@ -272,7 +275,8 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     if asked_years and not asked_years & index.fact_years[best]:
         years = ", ".join(str(y) for y in sorted(asked_years))
         editions = " and ".join(sorted({s.report for s in index.knowledge.sources}))
-        return "other_period", f"I don't have figures for {years} in the reports I know ({editions})."
+        note = f"I don't have figures for {years} in the reports I know: they cover {editions}."
+        return "other_period", note
     return "", ""
 
 

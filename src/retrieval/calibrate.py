@@ -26,6 +26,8 @@ from retrieval.decision import (
 from retrieval.evaluate import QuestionSet, answer_matches
 from retrieval.index import FactIndex
 
+UNANSWERABLE_WEIGHT = 2.0
+
 
 @dataclass(frozen=True)
 class CalibrationRow:
@@ -81,16 +83,34 @@ def calibrate(
     fitted_on: Sequence[str],
     target_declined: float = 0.97,
     config: MatchingConfig = DEFAULT_MATCHING,
+    repeats: int = 9,
 ) -> tuple[DecisionModel, dict[str, float]]:
     """The fitted model, and the cross-validated figures its threshold was chosen on."""
     rows = calibration_rows(index, questions, config)
     reaching = [r for r in rows if not r.rule]
     labels = [r.right_fact for r in reaching]
-    probabilities = np.zeros(len(rows))
-    cv = cross_validated_probabilities([r.features for r in reaching], labels, [r.group for r in reaching])
-    probabilities[[i for i, r in enumerate(rows) if not r.rule]] = cv
-    threshold = choose_threshold(rows, probabilities, target_declined)
-    model = fit_decision_model([r.features for r in reaching], labels, threshold, fitted_on)
+    positions = [i for i, r in enumerate(rows) if not r.rule]
+    # Answering an unanswerable question is the worse error: those rows weigh double.
+    weights = [1.0 if r.in_scope else UNANSWERABLE_WEIGHT for r in reaching]
+    # The threshold of one cross-validation hangs on the few most confident unanswerable
+    # questions; the median over several deals of the folds is steadier.
+    thresholds, runs = [], []
+    for seed in range(repeats):
+        probabilities = np.zeros(len(rows))
+        probabilities[positions] = cross_validated_probabilities(
+            [r.features for r in reaching],
+            labels,
+            [r.group for r in reaching],
+            seed=seed,
+            sample_weights=weights,
+        )
+        thresholds.append(choose_threshold(rows, probabilities, target_declined))
+        runs.append(probabilities)
+    threshold = float(np.median(thresholds))
+    model = fit_decision_model(
+        [r.features for r in reaching], labels, threshold, fitted_on, sample_weights=weights
+    )
+    probabilities = np.mean(runs, axis=0)
     answered = [not r.rule and p >= threshold for r, p in zip(rows, probabilities, strict=True)]
     in_rows = [(r, a) for r, a in zip(rows, answered, strict=True) if r.in_scope]
     out_rows = [(r, a) for r, a in zip(rows, answered, strict=True) if not r.in_scope]

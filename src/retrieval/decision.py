@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,8 +26,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "dense",  # best cosine similarity of the question (or its rewrite) with the fact's texts
     "coverage",  # idf-weighted share of the question's knowledge words that the fact contains
     "lexical",  # the fact's BM25 score over the best BM25 score for the question
-    "margin",  # fused score of the best fact minus the runner-up's
-    "dense_margin",  # dense similarity of the best fact minus the best dense similarity of any other
+    "margin",  # fused score of the best fact minus the best rival's (one not quoting the same words)
+    "dense_margin",  # dense similarity of the best fact minus the best of any rival
     "uncovered",  # English-rarity-weighted share of the question's words the fact does not contain
     "foreign",  # the same share, of words the knowledge never uses at all
     "foreign_max",  # rarity of the rarest word the knowledge never uses (0 when none)
@@ -54,7 +55,9 @@ def decision_features(
     ``dense``, ``fused`` and ``lexical`` are per-fact score arrays of shape (facts,).
     """
     best = int(order[0])
-    runner_up = int(order[1]) if len(order) > 1 else None
+    # the clearest rival: the best other fact that does not quote the same evidence
+    rivals = [int(i) for i in order[1:] if int(i) not in index.same_evidence[best]]
+    runner_up = rivals[0] if rivals else None
     doc = index.doc_tokens[best]
     known_weight = known_covered = 0.0
     total_rarity = uncovered_rarity = foreign_rarity = foreign_max = 0.0
@@ -71,7 +74,7 @@ def decision_features(
         else:
             foreign_rarity += weight
             foreign_max = max(foreign_max, weight)
-    others = np.delete(dense, best)
+    others = np.delete(dense, [best, *index.same_evidence[best]])
     return {
         "dense": float(dense[best]),
         "coverage": known_covered / known_weight if known_weight else 0.0,
@@ -128,6 +131,7 @@ def fit_decision_model(
     threshold: float,
     fitted_on: Sequence[str] = (),
     regularisation: float = 1.0,
+    sample_weights: Sequence[float] | None = None,
 ) -> DecisionModel:
     """Fit the logistic regression on feature rows labelled True where answering is right."""
     from sklearn.linear_model import LogisticRegression  # only when fitting
@@ -136,7 +140,9 @@ def fit_decision_model(
     y = np.array(labels, dtype=bool)
     mean = x.mean(axis=0)
     scale = np.where(x.std(axis=0) > 1e-9, x.std(axis=0), 1.0)
-    model = LogisticRegression(C=regularisation, max_iter=1000).fit((x - mean) / scale, y)
+    model = LogisticRegression(C=regularisation, max_iter=1000).fit(
+        (x - mean) / scale, y, sample_weight=None if sample_weights is None else np.asarray(sample_weights)
+    )
     return DecisionModel(
         features=FEATURE_NAMES,
         mean=tuple(round(float(v), 6) for v in mean),
@@ -149,19 +155,33 @@ def fit_decision_model(
 
 
 def cross_validated_probabilities(
-    rows: Sequence[Mapping[str, float]], labels: Sequence[bool], groups: Sequence[int], folds: int = 5
+    rows: Sequence[Mapping[str, float]],
+    labels: Sequence[bool],
+    groups: Sequence[int],
+    folds: int = 5,
+    seed: int = 0,
+    sample_weights: Sequence[float] | None = None,
+    regularisation: float = 1.0,
 ) -> np.ndarray:
-    """Each row's probability from a model fitted without its fold (folds keep groups whole)."""
+    """Each row's probability from a model fitted without its fold (folds keep groups whole;
+    ``seed`` deals the groups into folds differently)."""
     out = np.zeros(len(rows), dtype=np.float64)
-    group_ids = np.asarray(groups)
+    group_ids = np.array([zlib.crc32(f"{g}:{seed}".encode()) for g in groups], dtype=np.int64)
     for fold in range(folds):
         held = group_ids % folds == fold
         if not held.any() or held.all():
             continue
         train = [r for r, h in zip(rows, held, strict=True) if not h]
         train_labels = [y for y, h in zip(labels, held, strict=True) if not h]
+        weights = (
+            None
+            if sample_weights is None
+            else [w for w, h in zip(sample_weights, held, strict=True) if not h]
+        )
         if len(set(train_labels)) < 2:
             continue
-        model = fit_decision_model(train, train_labels, threshold=0.5)
+        model = fit_decision_model(
+            train, train_labels, 0.5, regularisation=regularisation, sample_weights=weights
+        )
         out[held] = [model.probability(r) for r, h in zip(rows, held, strict=True) if h]
     return out

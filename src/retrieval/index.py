@@ -380,6 +380,32 @@ def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
     return frozenset(years)
 
 
+def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
+    words = _TOKEN.findall(fold_for_match(text).lower())
+    return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
+
+
+def same_evidence(facts: Sequence[Fact]) -> tuple[frozenset[int], ...]:
+    """For each fact, the positions of the other facts that quote the same words or are related."""
+    shingles = [_shingles(f.quote) for f in facts]
+    position = {f.id: i for i, f in enumerate(facts)}
+    owners: dict[tuple[str, ...], set[int]] = {}
+    for i, fact_shingles in enumerate(shingles):
+        for shingle in fact_shingles:
+            owners.setdefault(shingle, set()).add(i)
+    out: list[set[int]] = [set() for _ in facts]
+    for members in owners.values():
+        for i in members:
+            out[i] |= members
+    for i, fact in enumerate(facts):
+        for ref in fact.related:
+            if ref in position:
+                out[i].add(position[ref])
+                out[position[ref]].add(i)
+        out[i].discard(i)
+    return tuple(frozenset(o) for o in out)
+
+
 def is_money(figure: Figure) -> bool:
     """An amount of money ("£2bn")."""
     return "£" in figure.text or (figure.unit or "").startswith(("£", "$", "€"))
@@ -474,6 +500,9 @@ class FactIndex:
     claim_tokens: tuple[frozenset[str], ...]
     fact_years: tuple[frozenset[int], ...]  # per fact: the years its claim and its edition name
     has_money_figure: np.ndarray  # (facts,) 1.0 where a figure is an amount of money
+    # per fact: the other facts quoting some of the same words (a run of 6) or linked by
+    # ``related``; they are not competing answers when judging how clear the best match is
+    same_evidence: tuple[frozenset[int], ...]
     spelling: SpellingCorrector  # towards the words the knowledge uses
     encoded_count: int = 0  # texts that were not in the cache when this index was built
 
@@ -545,6 +574,7 @@ class FactIndex:
                 [1.0 if any(is_money(g) for g in f.figures) else 0.0 for f in knowledge.facts],
                 dtype=np.float32,
             ),
+            same_evidence=same_evidence(knowledge.facts),
             spelling=SpellingCorrector(word_counts([*documents, *source_texts, *synonym_words])),
             encoded_count=cache.last_encoded,
         )

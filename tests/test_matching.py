@@ -1,0 +1,149 @@
+"""The answer/decline decision on the kinds of question issue 9 names, with questions of our own
+(none from any evaluation set): through the core, the CLI and a signed ``/ofsted`` request.
+
+Ordinary verbs, "percent", a greeting, thanks and one-letter slips must not decline; a figure for
+another measure or another year, a name the reports do not give, and jargon they never use must.
+The invariance figures on the blind question set are checked here too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from slack_standin import SignedSlackClient, SlackStandin
+from test_safety import run_cli
+from test_slack_app import ask, context_texts, quotes, section_texts
+
+from bot.loading import shared_encoder
+from bot.settings import DEFAULT_EMBEDDING_MODEL
+from retrieval.answer import answer_question
+from retrieval.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
+from retrieval.index import FactIndex
+from retrieval.knowledge import require_knowledge
+from retrieval.wording import asked_measure, normalise_units, strip_framing, years_in
+
+REPO = Path(__file__).resolve().parent.parent
+BLIND = REPO / "tests/data/blind_questions.yaml"
+
+# (question, a string the top answer's quote must hold)
+ANSWERED = [
+    ("what share of local authorities ended up judged inadequate?", "13%"),  # "ended": ordinary English
+    ("how many monitoring visits took place?", "66"),  # "took place"
+    ("what percent of councils were rated requires improvement?", "45%"),  # "percent"
+    ("what per cent of LAs got an outstanding grade", "42%"),
+    ("morning all - how many children in need are there? cheers", "400,000"),  # framing
+    ("what percentage of councils are judged inadequte?", "13%"),  # a dropped letter
+    ("how many chilrden are in care", "75,000"),  # a swapped pair
+]
+# (question, reason, words the note must hold)
+DECLINED = [
+    ("how many social workers are there in England?", "other_measure", "figure for social workers"),
+    ("how many foster carers does England have?", "other_measure", "figure for foster carers"),
+    ("what percentage of councils were inadequate in 2023?", "other_period", "figures for 2023"),
+    ("name the councils still stuck at inadequate", "other_kind", "do not name"),
+    ("how many SGOs were granted?", "unknown_name", ""),
+    ("How many children are in care in Scotland?", "unknown_name", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> FactIndex:
+    knowledge = require_knowledge(REPO / "knowledge")
+    return FactIndex.build(
+        knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO / ".cache/embeddings"
+    )
+
+
+def test_framing_units_and_periods_are_normalised() -> None:
+    assert strip_framing("hi, quick question - what % of LAs are RI? thanks!") == "what % of LAs are RI?"
+    assert strip_framing("Hiya team, how many children are in care? Cheers :pray:") == (
+        "how many children are in care?"
+    )
+    assert strip_framing("thanks") == "thanks"  # nothing but framing: left for small talk
+    assert strip_framing("how many in each local authority") == "how many in each local authority"
+    assert normalise_units("42 per cent, 13pc and what percent") == "42%, 13% and what percentage"
+    assert normalise_units("twelve months ago") == "last year"
+    assert normalise_units("the year before") == "last year"
+    assert years_in("in 2016/17 and by 2025") == {2016, 2017, 2025}
+
+
+def test_what_a_figure_question_counts() -> None:
+    assert asked_measure("how many social workers are there in England?") == "social workers"
+    assert asked_measure("what proportion of the councils are good") == "councils"
+    assert asked_measure("how many ILACS inspections resulted in good?") == "ILACS inspections"
+    assert asked_measure("how much has it fallen") is None
+    assert asked_measure("is deprivation linked to ratings") is None
+
+
+@pytest.mark.parametrize(("question", "must_contain"), ANSWERED)
+def test_everyday_wording_is_answered(index: FactIndex, question: str, must_contain: str) -> None:
+    answer = answer_question(index, question)
+    assert answer.answered, (answer.reason, [s.fact_id for s in answer.suggestions])
+    assert must_contain in answer.answers[0].fact.quote
+
+
+def test_a_corrected_slip_is_shown(index: FactIndex) -> None:
+    answer = answer_question(index, "what percentage of councils are judged inadequte?")
+    assert answer.corrected_question == "what percentage of councils are judged inadequate?"
+    assert answer.to_dict()["corrected_question"] == answer.corrected_question
+    plain = answer_question(index, "what percentage of councils are judged inadequate?")
+    assert plain.corrected_question is None
+
+
+@pytest.mark.parametrize(("question", "reason", "note"), DECLINED)
+def test_a_figure_for_something_else_is_declined_with_what_is_missing(
+    index: FactIndex, question: str, reason: str, note: str
+) -> None:
+    answer = answer_question(index, question)
+    assert not answer.answered and answer.answers == ()
+    assert answer.reason == reason
+    assert note in answer.note
+    assert answer.suggestions, "a decline still shows the nearest facts"
+
+
+def test_cli_answers_and_declines_the_same_way() -> None:
+    questions = [ANSWERED[0][0], ANSWERED[5][0], DECLINED[0][0], DECLINED[2][0]]
+    out = run_cli("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["answered"] for line in lines] == [True, True, False, False]
+    assert "13%" in lines[0]["answers"][0]["quote"]
+    assert lines[1]["corrected_question"] == "what percentage of councils are judged inadequate?"
+    assert "social workers" in lines[2]["note"] and lines[2]["suggestions"]
+    assert "2023" in lines[3]["note"]
+    text = run_cli("ask", DECLINED[0][0])
+    assert text.stdout.startswith("I don't have a figure for social workers in the reports I know.")
+    assert "Nearest facts I do know:" in text.stdout
+    slip = run_cli("ask", ANSWERED[6][0])
+    assert slip.stdout.startswith("Showing results for: how many children are in care")
+    assert "75,000" in slip.stdout
+
+
+def test_slash_command_shows_the_correction_and_the_missing_measure(
+    slack: SignedSlackClient, standin: SlackStandin
+) -> None:
+    corrected = ask(slack, standin, "what percentage of councils are judged inadequte?").body
+    assert any("13%" in q for q in quotes(corrected["blocks"]))
+    shown = "Showing results for _what percentage of councils are judged inadequate?_"
+    assert any(shown in c for c in context_texts(corrected["blocks"]))
+    declined = ask(slack, standin, "how many social workers are there in England?").body
+    assert not quotes(declined["blocks"])
+    missing = "I don't have a figure for social workers in the reports I know."
+    assert section_texts(declined["blocks"])[0] == missing
+    assert declined["text"] == missing
+    framed = ask(slack, standin, "hi, quick one - what per cent of LAs got an outstanding grade? ta").body
+    assert any("42%" in q for q in quotes(framed["blocks"]))
+
+
+def test_rewording_keeps_right_answers_right(index: FactIndex) -> None:
+    """The CheckList invariance of issue 9 on the blind set's right answers: a greeting, thanks
+    or lower case must keep >= 0.98 of them right, a one-letter slip >= 0.85."""
+    assert swap_letters_in_longest_word("how many children") == "how many chilrden"
+    results = invariance(QuestionSet.from_file(BLIND), lambda q: answer_question(index, q))
+    shares = {name: r["share"] for name, r in results.items()}
+    assert all(r["total"] >= 150 for r in results.values()), results
+    for name in ("greeting", "thanks", "lowercase"):
+        assert shares[name] >= 0.98, (name, results[name]["broken"])
+    assert shares["typo"] >= 0.85, results["typo"]["broken"]
