@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from bench.stats import TimeBudget, paired_ratio_median, ratio, summarise_ms, time_interleaved
-from retrieval.answer import answer_question
+from retrieval.answer import answer_question, prepare_question
 from retrieval.index import FactIndex, SentenceEncoder
 
 GOAL_RATIO = 1.3
@@ -37,10 +37,11 @@ class PrecomputedEncoder:
 
 
 def questions_with_rewrites(index: FactIndex, questions: Sequence[str]) -> list[str]:
-    """The texts answer_question encodes: each question, plus its synonym rewrite when there is one."""
+    """The texts answer_question encodes: each question as prepared (framing, units, spelling),
+    plus its synonym rewrite when there is one."""
     texts: list[str] = []
     for q in questions:
-        text = " ".join(q.split())
+        text = prepare_question(index, q).text
         texts.append(text)
         rewritten = index.rewrite_with_synonyms(text)
         if rewritten is not None:
@@ -165,7 +166,7 @@ def run_answer_latency(index: FactIndex, questions: Sequence[str], rounds: int) 
     core = summarise_ms(
         core_s, "answer_question with question vectors precomputed (the core without the model)"
     )
-    rewritten = sum(1 for q in questions if index.rewrite_with_synonyms(" ".join(q.split())) is not None)
+    rewritten = sum(1 for q in questions if index.rewrite_with_synonyms(prepare_question(index, q).text))
     median_ratio = ratio(answer["median_ms"], encode["median_ms"])
     return {
         "what": "answer latency in process against the bare sentence-transformers encode of the question",

@@ -83,14 +83,14 @@ def compare_backends(dev_path: Path, team_path: Path, rounds: int) -> dict[str, 
                 "in_scope_top1": round(report.top1, 4),
                 "out_of_scope_declined_share": round(report.declined_share, 4),
             }
-        for q in [item.q for item in questions.in_scope] + list(questions.out_of_scope):
+        for q in questions.questions:
             on_torch, on_openvino = (answer_question(indexes[b], q) for b in ("torch", "openvino"))
             if decision(on_torch) != decision(on_openvino):
                 different_decision.append(q)
             elif suggestions(on_torch) != suggestions(on_openvino):
                 different_suggestions.append(q)
 
-    questions_text = [item.q for item in sets["dev"].in_scope] + list(sets["dev"].out_of_scope)
+    questions_text = sets["dev"].questions
     timings: dict[str, list[float]] = {"torch": [], "openvino": []}
     for encoder in encoders.values():
         for q in questions_text:

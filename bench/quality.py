@@ -7,9 +7,9 @@
 * dense — the same sentence model over each fact's statement and quote only (no example
   questions), best cosine per fact; top-1, declines below a cosine threshold.
 
-Each baseline's threshold is the one that scores best on the dev set (mean of in-scope top-1
-and out-of-scope declined share), the same way the product's thresholds were chosen; the team
-set is then scored with that dev threshold, untouched.
+Each baseline's threshold is the one that scores best (mean of in-scope top-1 and out-of-scope
+declined share) on the tuning sets — the same questions the product's decision was fitted on
+(``ofsted-bot calibrate``); the held-back blind:report split is scored untouched by either.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def pick_threshold(index: FactIndex, questions: QuestionSet, best_fact: ScoreQue
         fact = index.facts[position]
         probe = Answer(item.q, True, (AnsweredFact(fact, index.knowledge.source_of(fact), score),))
         in_scope.append((score, answer_matches(probe, item.any)))
-    out_scores = np.array([best_fact(q)[1] for q in questions.out_of_scope])
+    out_scores = np.array([best_fact(q.q)[1] for q in questions.out_of_scope])
     in_scores = np.array([s for s, _ in in_scope])
     in_right = np.array([ok for _, ok in in_scope])
     observed = np.unique(np.concatenate([in_scores, out_scores]))
@@ -120,9 +120,15 @@ def report_row(report: EvalReport, system: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def run_quality(index: FactIndex, question_sets: dict[str, QuestionSet], tuning_set: str) -> dict[str, Any]:
-    """Every system on every question set, via ``retrieval.evaluate.evaluate``."""
-    tuning = question_sets[tuning_set]
+def run_quality(
+    index: FactIndex, question_sets: dict[str, QuestionSet], tuning_sets: tuple[str, ...]
+) -> dict[str, Any]:
+    """Every system on every question set, via ``retrieval.evaluate.evaluate``; baselines'
+    thresholds chosen on the pooled ``tuning_sets``."""
+    tuning = QuestionSet(
+        in_scope=[q for name in tuning_sets for q in question_sets[name].in_scope],
+        out_of_scope=[q for name in tuning_sets for q in question_sets[name].out_of_scope],
+    )
     baselines: list[ThresholdBaseline] = []
     thresholds: dict[str, dict[str, Any]] = {}
     for name, scorer in (
@@ -153,15 +159,17 @@ def run_quality(index: FactIndex, question_sets: dict[str, QuestionSet], tuning_
         "what": "in-scope top-1 (top answer's quote or statement holds an expected span) and share of "
         "out-of-scope questions declined, via retrieval.evaluate.evaluate; one deterministic run each",
         "facts": len(index.facts),
-        "threshold_tuned_on": tuning_set,
+        "threshold_tuned_on": list(tuning_sets),
+        "held_back": [name for name in question_sets if name not in tuning_sets],
         "baseline_thresholds": thresholds,
         "systems": {
-            "product": "answer_question: dense (statement, quote, example questions) + BM25 fusion, "
-            "synonyms, coverage-based decline",
+            "product": "answer_question: framing, units and spelling normalised; dense (statement, quote, "
+            "example questions) + BM25 fusion, synonyms; rules on names, jargon, measure, answer kind and "
+            "period; calibrated logistic confidence (decision_model.json)",
             "bm25": "bm25s over retrieval.index.fact_document (statement, quote, example questions, tags, "
-            "measures), top-1, declines below the dev-best BM25 score threshold",
+            "measures), top-1, declines below the tuning-best BM25 score threshold",
             "dense_statement_quote": "same model, statement + quote vectors only (no example questions), "
-            "max cosine per fact, top-1, declines below the dev-best cosine threshold",
+            "max cosine per fact, top-1, declines below the tuning-best cosine threshold",
         },
         "sets": sets,
     }

@@ -107,9 +107,10 @@ def quality_markdown(quality: dict[str, Any]) -> list[str]:
         "### Answer quality",
         "",
         f"One deterministic run over each set, {quality['facts']} facts, scored by "
-        "`retrieval.evaluate.evaluate`. Baseline thresholds were picked as the best on the "
-        f"{quality['threshold_tuned_on']} set (mean of top-1 and declined share), as the product's were; "
-        "the team set uses the same thresholds.",
+        "`retrieval.evaluate.evaluate`. Tuning sets (the product's decision was fitted on them with "
+        "`ofsted-bot calibrate`, and the baselines' thresholds picked as the best mean of top-1 and "
+        f"declined share on them): {', '.join(quality['threshold_tuned_on'])}. Held back, never used to "
+        f"fit or choose anything: **{', '.join(quality.get('held_back', []))}** — the figures to quote.",
         "",
         "| set | system | in-scope top-1 | out-of-scope declined | decline threshold |",
         "| --- | --- | --- | --- | --- |",
@@ -253,8 +254,9 @@ def goals_markdown(results: dict[str, Any]) -> list[str]:
             )
             parts.append(f"{set_name}: {summary}")
         lines += [
-            "**Quality** (top-1 / declined): " + "; ".join(parts) + ". The product's thresholds and the "
-            "baselines' were all chosen on the dev set, so the team set is the fairer comparison.",
+            "**Quality** (top-1 / declined): " + "; ".join(parts) + ". Everything was fitted and tuned "
+            f"on {', '.join(quality['threshold_tuned_on'])}; "
+            f"{', '.join(quality.get('held_back', []))} is the held-back figure.",
             "",
         ]
     latency = results.get("answer_latency")

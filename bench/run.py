@@ -31,6 +31,8 @@ from bench.stats import load_average, machine_description
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEV = REPO_ROOT.parent / "shared" / "eval" / "dev.yaml"
 DEFAULT_TEAM = REPO_ROOT / "tests" / "data" / "team_questions.yaml"
+DEFAULT_DEV2 = REPO_ROOT.parent / "shared" / "eval" / "dev2.yaml"
+DEFAULT_BLIND = REPO_ROOT / "tests" / "data" / "blind_questions.yaml"
 SECTIONS = ("quality", "answer_latency", "ack_latency", "reload", "startup", "scale", "encode_backend")
 
 
@@ -78,6 +80,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--dev", type=Path, default=DEFAULT_DEV, help="dev question set (default: %(default)s)"
     )
     parser.add_argument("--team", type=Path, default=DEFAULT_TEAM, help="the team's question set")
+    parser.add_argument("--dev2", type=Path, default=DEFAULT_DEV2, help="second dev set (written blind)")
+    parser.add_argument(
+        "--blind", type=Path, default=DEFAULT_BLIND, help="blind set with tune and report splits"
+    )
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests, no 100k facts")
     parser.add_argument("--only", help=f"comma-separated sections to run, of: {', '.join(SECTIONS)}")
     parser.add_argument("--results", type=Path, help="results JSON (default: bench/results.json)")
@@ -123,9 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     from retrieval.evaluate import QuestionSet
     from retrieval.index import FactIndex
 
-    question_sets = {"dev": QuestionSet.from_file(args.dev), "team": QuestionSet.from_file(args.team)}
-    dev = question_sets["dev"]
-    dev_questions = [item.q for item in dev.in_scope] + list(dev.out_of_scope)
+    blind = QuestionSet.from_file(args.blind)
+    question_sets = {
+        "dev": QuestionSet.from_file(args.dev),
+        "dev2": QuestionSet.from_file(args.dev2),
+        "team": QuestionSet.from_file(args.team),
+        "blind:tune": blind.only("tune"),
+        "blind:report": blind.only("report"),
+    }
+    # What the decision was fitted and tuned on (ofsted-bot calibrate); blind:report is held back.
+    tuning_sets = ("dev", "dev2", "team", "blind:tune")
+    dev_questions = question_sets["dev"].questions
     settings = Settings.from_env()
     cache_dir = settings.cache_dir if settings.cache_dir.is_absolute() else REPO_ROOT / settings.cache_dir
 
@@ -149,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         def run_quality() -> dict[str, Any]:
             from bench.quality import run_quality as measure
 
-            return measure(product_index(), question_sets, tuning_set="dev")
+            return measure(product_index(), question_sets, tuning_sets)
 
         def run_answer_latency() -> dict[str, Any]:
             from bench.answer_latency import run_answer_latency as measure
@@ -229,7 +243,15 @@ def main(argv: list[str] | None = None) -> int:
         meta["later_partial_runs"] = [*previous.get("later_partial_runs", []), this_run]
     else:
         meta = {**this_run, "section_wall_time_s": timings}
-    meta.update({"dev_set": str(args.dev), "team_set": str(args.team), "machine": machine_description()})
+    meta.update(
+        {
+            "dev_set": str(args.dev),
+            "team_set": str(args.team),
+            "dev2_set": str(args.dev2),
+            "blind_set": str(args.blind),
+            "machine": machine_description(),
+        }
+    )
     results["meta"] = meta
     results = {"meta": results.pop("meta"), **{k: results[k] for k in SECTIONS if k in results}}
     write_json(results, args.results)
