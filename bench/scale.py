@@ -22,7 +22,7 @@ import numpy as np
 
 from bench.answer_latency import PrecomputedEncoder, questions_with_rewrites
 from bench.stats import TimeBudget, load_average, peak_rss_mib, rss_mib, summarise_ms, time_interleaved
-from retrieval.answer import DEFAULT_MATCHING, answer_question, top_order
+from retrieval.answer import DEFAULT_MATCHING, answer_question, prepare_question, top_order
 from retrieval.index import FactIndex, SentenceEncoder
 from retrieval.knowledge import Fact, Knowledge
 
@@ -129,9 +129,16 @@ def time_queries(index: FactIndex, questions: Sequence[str], rounds: int) -> dic
         answer_s += timed["answer"]
         encode_s += timed["encode"]
         search_s += timed["search"]
-    stages: dict[str, list[float]] = {"query_terms": [], "dense_scores": [], "bm25": [], "top_k": []}
+    stages: dict[str, list[float]] = {
+        "prepare_question": [],
+        "query_terms": [],
+        "dense_scores": [],
+        "bm25": [],
+        "top_k": [],
+    }
     for q in questions:
-        text = " ".join(q.split())
+        tp = time.perf_counter()
+        text = prepare_question(search_only, q).text
         t0 = time.perf_counter()
         terms = search_only.query_terms(text)
         t1 = time.perf_counter()
@@ -141,7 +148,7 @@ def time_queries(index: FactIndex, questions: Sequence[str], rounds: int) -> dic
         t3 = time.perf_counter()
         top_order(dense, DEFAULT_MATCHING.max_suggestions + 1)
         t4 = time.perf_counter()
-        for stage, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+        for stage, seconds in zip(stages, (t0 - tp, t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
             stages[stage].append(seconds)
     return {
         "stopped_by_time_budget": budget.exhausted,

@@ -231,18 +231,32 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
     return ScoredFacts(prepared, order, fused, dense, lexical, terms)
 
 
+_NOW = re.compile(
+    r"\b(?:now|currently|current|latest|this year|today|at the moment|at present|these days|nowadays)\b",
+    re.IGNORECASE,
+)
+
+
 def _prefer_asked_period(
     index: FactIndex, text: str, fused: np.ndarray, order: np.ndarray, config: MatchingConfig
 ) -> np.ndarray:
-    """For a question naming a year, a close runner-up about that year goes first."""
+    """For a question naming a year, a close runner-up about that year goes first; for one asking
+    about now ("currently", "latest"), a close runner-up from the newest report edition."""
     asked = years_in(text)
-    if not asked or asked & index.fact_years[int(order[0])]:
+    if asked:
+        wanted = [bool(asked & index.fact_years[int(p)]) for p in order]
+    elif _NOW.search(text):
+        newest = max((s.report_year or 0 for s in index.knowledge.sources), default=0)
+        wanted = [index.knowledge.source_of(index.facts[int(p)]).report_year == newest for p in order]
+    else:
+        return order
+    if wanted[0]:
         return order
     best_score = float(fused[int(order[0])])
     for rank, position in enumerate(order[1:], start=1):
         if best_score - float(fused[int(position)]) > config.period_margin:
             break
-        if asked & index.fact_years[int(position)]:
+        if wanted[rank]:
             return np.concatenate(([position], np.delete(order, rank)))
     return order
 
