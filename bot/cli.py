@@ -198,7 +198,7 @@ def _print_invariance(questions: QuestionSet, ask: Callable[[str], Answer], as_j
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.calibrate import calibrate
-    from retrieval.decision import DEFAULT_MODEL_PATH
+    from retrieval.decision import DEFAULT_MODEL_PATH, models_to_json
 
     pooled = QuestionSet()
     names: list[str] = []
@@ -220,16 +220,19 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     if not pooled.in_scope or not pooled.out_of_scope:
         print("calibrate needs answerable and unanswerable questions", file=sys.stderr)
         return EXIT_USAGE
-    model, figures = calibrate(_load_index(settings), pooled, names, target_declined=args.target)
+    models, figures = calibrate(_load_index(settings), pooled, names, target_declined=args.target)
     out = Path(args.output) if args.output else DEFAULT_MODEL_PATH
-    out.write_text(model.to_json(), encoding="utf-8")
-    print(
-        f"fitted on {figures['in_scope']} answerable and {figures['out_of_scope']} unanswerable questions "
-        f"({', '.join(names)})\n"
-        f"cross-validated: answerable answered right {figures['cv_in_scope_right']:.3f}, "
-        f"unanswerable declined {figures['cv_out_of_scope_declined']:.3f}; best fact right "
-        f"{figures['ranking_right']:.3f}; threshold {model.threshold:.4f}\nwrote {out}"
-    )
+    out.write_text(models_to_json(models), encoding="utf-8")
+    counts = f"{len(pooled.in_scope)} answerable and {len(pooled.out_of_scope)} unanswerable questions"
+    print(f"fitted on {counts}")
+    print(f"  ({', '.join(names)})")
+    for (name, fig), model in zip(figures.items(), models, strict=True):
+        print(
+            f"{name}: cross-validated answerable answered right {fig['cv_in_scope_right']:.3f}, "
+            f"unanswerable declined {fig['cv_out_of_scope_declined']:.3f}; best fact right "
+            f"{fig['ranking_right']:.3f}; threshold {model.threshold:.4f}"
+        )
+    print(f"wrote {out}")
     return EXIT_OK
 
 

@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from retrieval.decision import DecisionModel, decision_features, load_decision_model
+from retrieval.decision import (
+    DecisionModel,
+    decision_features,
+    load_decision_models,
+    pair_vector,
+    select_model,
+)
 from retrieval.index import FactIndex, QueryTerms, tokenize
 from retrieval.knowledge import Fact, Source
 from retrieval.wording import (
@@ -140,17 +146,20 @@ class MatchingConfig:
     period_margin: float = 0.1
     close_margin: float = 0.03  # runners-up this close to the best are offered as "Did you mean"
     max_suggestions: int = 3
-    # The calibrated confidence (decision.py); None: the shipped decision_model.json.
-    decision: DecisionModel | None = None
+    # The calibrated confidence (decision.py): the first of these models that fits the index's
+    # encoder; empty: the shipped decision_model.json.
+    decision: tuple[DecisionModel, ...] = ()
 
-    @property
-    def model(self) -> DecisionModel:
-        return self.decision if self.decision is not None else _shipped_decision_model()
+    def model_for(self, index: FactIndex) -> DecisionModel:
+        models = self.decision or _shipped_decision_models()
+        return select_model(
+            models, index.encoder.name, int(index.vectors.shape[1]) if index.vectors.ndim == 2 else 0
+        )
 
 
 @functools.cache
-def _shipped_decision_model() -> DecisionModel:
-    return load_decision_model()
+def _shipped_decision_models() -> tuple[DecisionModel, ...]:
+    return load_decision_models()
 
 
 DEFAULT_MATCHING = MatchingConfig()
@@ -179,6 +188,7 @@ class ScoredFacts:
     """Per-fact scores for one question, best first (the evidence behind an Answer)."""
 
     question: PreparedQuestion
+    query_vectors: np.ndarray  # (variants, dim): the question as matched, and its synonym rewrite
     order: np.ndarray  # the best few positions, best first (see top_order)
     fused: np.ndarray
     dense: np.ndarray
@@ -218,7 +228,8 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
     prepared = prepare_question(index, question)
     text = prepared.text
     terms = index.query_terms(text)
-    dense = index.dense_scores(index.encode_question(text))
+    query_vectors = index.encode_question(text)
+    dense = index.dense_scores(query_vectors)
     bm25 = index.lexical.scores(terms.expanded)
     top = float(bm25.max()) if bm25.size else 0.0
     lexical = bm25 / top if top > 0 else bm25
@@ -228,7 +239,7 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
         fused = fused + config.figure_boost * preferred
     order = top_order(fused, config.max_suggestions + 1)
     order = _prefer_asked_period(index, text, fused, order, config)
-    return ScoredFacts(prepared, order, fused, dense, lexical, terms)
+    return ScoredFacts(prepared, query_vectors, order, fused, dense, lexical, terms)
 
 
 _NOW = re.compile(
@@ -294,6 +305,16 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     return "", ""
 
 
+def confidence(index: FactIndex, scored: ScoredFacts, config: MatchingConfig = DEFAULT_MATCHING) -> float:
+    """The calibrated probability that the best fact answers the question."""
+    model = config.model_for(index)
+    features = decision_features(
+        index, scored.terms, scored.dense, scored.fused, scored.lexical, scored.order
+    )
+    pair = pair_vector(index, scored.query_vectors, scored.best) if model.uses_pairs else None
+    return model.probability(features, pair)
+
+
 _NO_ANSWER_OF_KIND = {
     "money": "The reports I know give no amount of money for that.",
     "count": "The reports I know give no figure for that.",
@@ -327,12 +348,8 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
         return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
 
     reason, note = rule_decline(index, scored, config)
-    if not reason:
-        features = decision_features(
-            index, scored.terms, scored.dense, scored.fused, scored.lexical, scored.order
-        )
-        if config.model.probability(features) < config.model.threshold:
-            reason = "low_confidence"
+    if not reason and confidence(index, scored, config) < config.model_for(index).threshold:
+        reason = "low_confidence"
     if reason:
         nearest = tuple(suggestion(int(i)) for i in scored.order[: config.max_suggestions])
         return Answer(

@@ -2,11 +2,15 @@
 
 The evidence about a question's best fact — dense similarity, lexical coverage, the margin to
 the runner-up, how much of the question is in words the knowledge never uses — is combined by
-a logistic regression into the probability that the fact answers the question. The weights and
-the threshold live in ``decision_model.json`` beside this file, written by
-``ofsted-bot calibrate`` from tuning question sets (the threshold chosen on cross-validated
-probabilities, so it is not fitted to the very questions that set it). Nothing here imports
-scikit-learn except ``fit_decision_model``.
+a logistic regression into the probability that the fact answers the question. With the model
+it was fitted for, the regression also sees a few principal components of the elementwise
+product of the question's vector and the best-matching text of the fact — where in meaning the
+two agree — which tells "a question about this fact" from "a question that only sounds like it"
+far better than any one similarity. The weights and the threshold live in
+``decision_model.json`` beside this file, written by ``ofsted-bot calibrate`` from tuning
+question sets (the threshold chosen on cross-validated probabilities, so it is not fitted to the
+very questions that set it); a second model without the components serves any other embedding
+model. Nothing here imports scikit-learn except ``fit_decision_model``.
 """
 
 from __future__ import annotations
@@ -35,6 +39,20 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("decision_model.json")
+PAIR_PREFIX = "pair_"
+
+
+def pair_vector(index: FactIndex, query_vectors: np.ndarray, position: int) -> np.ndarray:
+    """(dim,) the question's vector times, element by element, the fact's text closest to it."""
+    query = np.atleast_2d(query_vectors)
+    start = int(index.fact_starts[position])
+    end = (
+        int(index.fact_starts[position + 1]) if position + 1 < len(index.fact_starts) else len(index.vectors)
+    )
+    rows = index.vectors[start:end]
+    sims = rows @ query.T  # (texts, variants)
+    text, variant = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    return (query[int(variant)] * rows[int(text)]).astype(np.float64)
 
 
 def rarity(zipf: float) -> float:
@@ -100,29 +118,67 @@ class DecisionModel:
     threshold: float
     fitted_on: tuple[str, ...] = ()  # the question sets (and splits) it was fitted and tuned on
     note: str = ""
+    # The principal components of question-times-fact vectors (features "pair_0", …), and the
+    # encoder whose vectors they were fitted on; empty for a model without them.
+    embedding_model: str = ""
+    pair_mean: tuple[float, ...] = ()
+    pair_components: tuple[tuple[float, ...], ...] = ()
 
-    def probability(self, features: Mapping[str, float]) -> float:
+    @property
+    def uses_pairs(self) -> bool:
+        return bool(self.pair_components)
+
+    def fits(self, encoder_name: str, dim: int) -> bool:
+        """Whether this model can judge questions embedded by that encoder."""
+        return not self.uses_pairs or (self.embedding_model == encoder_name and len(self.pair_mean) == dim)
+
+    def pair_features(self, pair: np.ndarray) -> dict[str, float]:
+        projected = (np.asarray(pair) - np.asarray(self.pair_mean)) @ np.asarray(self.pair_components).T
+        return {f"{PAIR_PREFIX}{i}": float(v) for i, v in enumerate(projected)}
+
+    def probability(self, features: Mapping[str, float], pair: np.ndarray | None = None) -> float:
+        if self.uses_pairs:
+            if pair is None:
+                raise ValueError("this decision model needs the question-times-fact vector")
+            features = {**features, **self.pair_features(pair)}
         z = self.intercept
         for name, mean, scale, weight in zip(self.features, self.mean, self.scale, self.weights, strict=True):
             z += weight * (features[name] - mean) / scale
-        return 1.0 / (1.0 + math.exp(-z))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2) + "\n"
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
 
     @classmethod
-    def from_json(cls, text: str) -> DecisionModel:
-        data = json.loads(text)
-        for key in ("features", "mean", "scale", "weights", "fitted_on"):
-            data[key] = tuple(data.get(key, ()))
-        model = cls(**data)
+    def from_dict(cls, data: Mapping[str, object]) -> DecisionModel:
+        values = dict(data)
+        for key in ("features", "mean", "scale", "weights", "fitted_on", "pair_mean"):
+            values[key] = tuple(values.get(key, ()))  # type: ignore[arg-type]
+        values["pair_components"] = tuple(tuple(row) for row in values.get("pair_components", ()))  # type: ignore[union-attr]
+        model = cls(**values)  # type: ignore[arg-type]
         if not (len(model.features) == len(model.mean) == len(model.scale) == len(model.weights)):
             raise ValueError("decision model: features, mean, scale and weights differ in length")
+        if model.uses_pairs and any(len(row) != len(model.pair_mean) for row in model.pair_components):
+            raise ValueError("decision model: pair components and pair mean differ in length")
         return model
 
 
-def load_decision_model(path: Path = DEFAULT_MODEL_PATH) -> DecisionModel:
-    return DecisionModel.from_json(path.read_text(encoding="utf-8"))
+def models_to_json(models: Sequence[DecisionModel]) -> str:
+    return json.dumps({"models": [m.to_dict() for m in models]}, indent=1) + "\n"
+
+
+def load_decision_models(path: Path = DEFAULT_MODEL_PATH) -> tuple[DecisionModel, ...]:
+    """The models of a decision file, the preferred first."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    models = tuple(DecisionModel.from_dict(m) for m in data["models"])
+    if not models or models[-1].uses_pairs:
+        raise ValueError(f"{path}: the last decision model must work for any encoder (no pair components)")
+    return models
+
+
+def select_model(models: Sequence[DecisionModel], encoder_name: str, dim: int) -> DecisionModel:
+    """The first model that fits the encoder (the last one fits every encoder)."""
+    return next(m for m in models if m.fits(encoder_name, dim))
 
 
 def fit_decision_model(
@@ -132,11 +188,28 @@ def fit_decision_model(
     fitted_on: Sequence[str] = (),
     regularisation: float = 1.0,
     sample_weights: Sequence[float] | None = None,
+    pairs: np.ndarray | None = None,
+    pair_components: int = 0,
+    embedding_model: str = "",
 ) -> DecisionModel:
-    """Fit the logistic regression on feature rows labelled True where answering is right."""
-    from sklearn.linear_model import LogisticRegression  # only when fitting
+    """Fit the logistic regression on feature rows labelled True where answering is right.
 
+    With ``pairs`` ((rows, dim) question-times-fact vectors) and ``pair_components`` > 0, their
+    first principal components join the features.
+    """
+    from sklearn.decomposition import PCA  # only when fitting
+    from sklearn.linear_model import LogisticRegression
+
+    names = list(FEATURE_NAMES)
     x = np.array([[row[name] for name in FEATURE_NAMES] for row in rows], dtype=np.float64)
+    pca_mean: tuple[float, ...] = ()
+    pca_rows: tuple[tuple[float, ...], ...] = ()
+    if pairs is not None and pair_components > 0:
+        pca = PCA(n_components=min(pair_components, len(rows) - 1, pairs.shape[1])).fit(pairs)
+        x = np.hstack([x, pca.transform(pairs)])
+        names += [f"{PAIR_PREFIX}{i}" for i in range(pca.n_components_)]
+        pca_mean = tuple(round(float(v), 7) for v in pca.mean_)
+        pca_rows = tuple(tuple(round(float(v), 7) for v in row) for row in pca.components_)
     y = np.array(labels, dtype=bool)
     mean = x.mean(axis=0)
     scale = np.where(x.std(axis=0) > 1e-9, x.std(axis=0), 1.0)
@@ -144,13 +217,16 @@ def fit_decision_model(
         (x - mean) / scale, y, sample_weight=None if sample_weights is None else np.asarray(sample_weights)
     )
     return DecisionModel(
-        features=FEATURE_NAMES,
+        features=tuple(names),
         mean=tuple(round(float(v), 6) for v in mean),
         scale=tuple(round(float(v), 6) for v in scale),
         weights=tuple(round(float(v), 6) for v in model.coef_[0]),
         intercept=round(float(model.intercept_[0]), 6),
         threshold=round(float(threshold), 4),
         fitted_on=tuple(fitted_on),
+        embedding_model=embedding_model if pca_rows else "",
+        pair_mean=pca_mean,
+        pair_components=pca_rows,
     )
 
 
@@ -162,6 +238,8 @@ def cross_validated_probabilities(
     seed: int = 0,
     sample_weights: Sequence[float] | None = None,
     regularisation: float = 1.0,
+    pairs: np.ndarray | None = None,
+    pair_components: int = 0,
 ) -> np.ndarray:
     """Each row's probability from a model fitted without its fold (folds keep groups whole;
     ``seed`` deals the groups into folds differently)."""
@@ -181,7 +259,17 @@ def cross_validated_probabilities(
         if len(set(train_labels)) < 2:
             continue
         model = fit_decision_model(
-            train, train_labels, 0.5, regularisation=regularisation, sample_weights=weights
+            train,
+            train_labels,
+            0.5,
+            regularisation=regularisation,
+            sample_weights=weights,
+            pairs=None if pairs is None else pairs[~held],
+            pair_components=pair_components,
         )
-        out[held] = [model.probability(r) for r, h in zip(rows, held, strict=True) if h]
+        out[held] = [
+            model.probability(r, None if pairs is None else pairs[i])
+            for i, (r, h) in enumerate(zip(rows, held, strict=True))
+            if h
+        ]
     return out
