@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.settings import Settings
+from retrieval.answer import warm_up
 from retrieval.index import FactIndex, SentenceEncoder, load_encoder
 from retrieval.knowledge import require_knowledge
 
@@ -28,4 +29,6 @@ def load_fact_index(
     """Validate the knowledge folder and build its index; raises KnowledgeError on any error."""
     knowledge = require_knowledge(settings.knowledge_dir, extra_files)
     encoder = shared_encoder(settings.embedding_model)
-    return FactIndex.build(knowledge, encoder, cache_dir=settings.cache_dir, show_progress=show_progress)
+    index = FactIndex.build(knowledge, encoder, cache_dir=settings.cache_dir, show_progress=show_progress)
+    warm_up(index)
+    return index

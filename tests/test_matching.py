@@ -19,6 +19,7 @@ from test_slack_app import ask, context_texts, quotes, section_texts
 from bot.loading import shared_encoder
 from bot.settings import DEFAULT_EMBEDDING_MODEL
 from retrieval.answer import answer_question
+from retrieval.decision import load_decision_models, models_to_json, select_model
 from retrieval.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
 from retrieval.index import FactIndex
 from retrieval.knowledge import require_knowledge
@@ -147,3 +148,35 @@ def test_rewording_keeps_right_answers_right(index: FactIndex) -> None:
     for name in ("greeting", "thanks", "lowercase"):
         assert shares[name] >= 0.98, (name, results[name]["broken"])
     assert shares["typo"] >= 0.85, results["typo"]["broken"]
+
+
+def test_the_shipped_decision_file_serves_any_encoder(tmp_path: Path) -> None:
+    models = load_decision_models()
+    assert models[0].uses_pairs and models[0].embedding_model.startswith("sentence-transformers/all-MiniLM")
+    dim = len(models[0].pair_mean)
+    assert select_model(models, models[0].embedding_model, dim) is models[0]
+    assert select_model(models, "some/other-model", dim) is models[-1]  # no pair components
+    assert not models[-1].uses_pairs
+    broken = tmp_path / "model.json"
+    broken.write_text(models_to_json(models[:1]), encoding="utf-8")
+    with pytest.raises(ValueError, match="must work for any encoder"):
+        load_decision_models(broken)
+
+
+def test_calibrate_writes_a_model_file_the_bot_can_load(tmp_path: Path) -> None:
+    out = tmp_path / "decision_model.json"
+    done = run_cli("calibrate", str(REPO / "tests/data/team_questions.yaml"), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "with_pair_components: cross-validated answerable answered right" in done.stdout
+    models = load_decision_models(out)
+    assert [m.uses_pairs for m in models] == [True, False]
+    assert models[0].fitted_on == ("team_questions.yaml",)
+    assert 0.0 < models[0].threshold <= 1.0
+    missing = run_cli("calibrate", str(tmp_path / "nope.yaml"), "-o", str(out))
+    assert missing.returncode == 2 and "cannot read question set" in missing.stderr
+    only_answerable = tmp_path / "qs.yaml"
+    only_answerable.write_text("in_scope:\n  - {q: how many children are in care, any: ['75,000']}\n")
+    refused = run_cli("calibrate", str(only_answerable), "-o", str(out))
+    assert refused.returncode == 2 and "needs answerable and unanswerable" in refused.stderr
+    no_split = run_cli("calibrate", f"{REPO / 'tests/data/team_questions.yaml'}:tune", "-o", str(out))
+    assert no_split.returncode == 2 and "has no split 'tune'" in no_split.stderr

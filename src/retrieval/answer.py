@@ -117,6 +117,16 @@ class Answer:
         }
 
 
+def warm_up(index: FactIndex, config: MatchingConfig | None = None) -> None:
+    """Do now what the first question would otherwise wait for: read the decision model, load the
+    word frequencies, run every step once. A server calls it before it reports healthy, so a
+    burst of first questions does not hold up Slack's acknowledgements."""
+    config = config or DEFAULT_MATCHING
+    config.model_for(index)
+    if len(index.facts):
+        answer_question(index, "How many children are in care in England? thanks", config)
+
+
 def answer_fact(index: FactIndex, fact_id: str, question: str = "") -> Answer | None:
     """The answer for one chosen fact (a "Did you mean…" click), or None for an unknown id."""
     fact = index.knowledge.facts_by_id.get(fact_id)

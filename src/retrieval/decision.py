@@ -15,6 +15,7 @@ model. Nothing here imports scikit-learn except ``fit_decision_model``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import zlib
@@ -132,8 +133,14 @@ class DecisionModel:
         """Whether this model can judge questions embedded by that encoder."""
         return not self.uses_pairs or (self.embedding_model == encoder_name and len(self.pair_mean) == dim)
 
+    @functools.cached_property
+    def _pair_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(dim,) mean and (dim, components) projection, built once, not on every question."""
+        return np.asarray(self.pair_mean), np.ascontiguousarray(np.asarray(self.pair_components).T)
+
     def pair_features(self, pair: np.ndarray) -> dict[str, float]:
-        projected = (np.asarray(pair) - np.asarray(self.pair_mean)) @ np.asarray(self.pair_components).T
+        mean, projection = self._pair_arrays
+        projected = (np.asarray(pair) - mean) @ projection
         return {f"{PAIR_PREFIX}{i}": float(v) for i, v in enumerate(projected)}
 
     def probability(self, features: Mapping[str, float], pair: np.ndarray | None = None) -> float:
@@ -147,7 +154,7 @@ class DecisionModel:
         return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> DecisionModel:
