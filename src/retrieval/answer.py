@@ -147,7 +147,7 @@ class MatchingConfig:
     lexical_weight: float = 0.4
     # "How many…", "what percentage…": a fact that states a figure is worth a little more.
     figure_boost: float = 0.08
-    # Jargon the knowledge never uses and that is not ordinary English ("caseloads", "SGOs")
+    # Jargon the knowledge never uses and that is not ordinary English ("SGOs", "kinship")
     # means the question is about something the reports do not cover: only a very close match
     # answers. A word written as a name ("Manchester", "SEND") the knowledge never uses always
     # declines.

@@ -607,24 +607,6 @@ class FactIndex:
             tuple(zipf[t] for t in tokens),
         )
 
-    def coverage(self, terms: QueryTerms, position: int) -> float:
-        """Share of the question's weight (idf) that a fact's document contains.
-
-        A token counts as covered when it, or a synonym's meaning, is in the document; a token
-        the knowledge never uses weighs as much as the rarest one.
-        """
-        if not terms.tokens:
-            return 0.0
-        rarest = max(self.idf.values(), default=1.0)
-        doc = self.doc_tokens[position]
-        total = covered = 0.0
-        for alts in terms.alternatives:
-            weight = max((self.idf[t] for t in alts if t in self.idf), default=rarest)
-            total += weight
-            if alts & doc:
-                covered += weight
-        return covered / total if total else 0.0
-
     def rewrite_with_synonyms(self, question: str) -> str | None:
         """The question in the report's own words ("how many LAs" -> "how many local authorities").
 
