@@ -1,260 +1,36 @@
 """The Slack app: ``build_app(settings, index_holder)`` returns a Bolt ``App``.
 
-Listeners live in ``bot/listeners/`` (one module per kind) and are registered in one place.
-Every question — slash command, mention, DM — goes through one path, ``Answerer.answer_later``:
-limits, the core's ``answer_question``, Block Kit, the one log line, sending, and the apology
-when anything fails. Answers are CPU-bound, so they run on a small pool of their own: Bolt's
-threads stay free to acknowledge every request within Slack's 3 seconds, however busy it gets.
+Listeners live in ``bot/listeners/`` (one module per kind) and are registered in one place; the
+question path they share is ``bot.answering``. This module only assembles: the Web API client,
+Bolt with its listener threads, the request-id middleware and the global error handler.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import os
-import re
-import threading
-import time
-import uuid
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-import limits
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
-from slack_bolt import App, BoltResponse, Respond
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import blocks
-from bot.blocks import Block, unescape_slack_text
+from bot.answering import (
+    LISTENER_THREADS,
+    SLACK_API_URL,
+    Admin,
+    Answerer,
+    QuestionRateLimiter,
+    RecentIds,
+    new_request_id,
+)
+from bot.listeners import register
 from bot.reload import IndexHolder, KnowledgeReloader
 from bot.settings import Settings
-from bot.store import FeedbackStore, gaps_report_text
-from retrieval.answer import Answer, answer_question
-from retrieval.screening import clean_question, screen_question
+from bot.store import FeedbackStore
 
 log = logging.getLogger(__name__)
-# One line per question: request id, kind, answered or declined, fact id, score, milliseconds.
-question_log = logging.getLogger("bot.questions")
-
-QuestionKind = Literal["command", "mention", "dm", "did_you_mean"]
-
-SLACK_API_URL = "https://slack.com/api/"
-# Bolt's threads: they acknowledge, hand the question to the answer workers, and return.
-LISTENER_THREADS = 8
-# Answer workers: more than the cores would only make every answer slower.
-ANSWER_WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A message to send: Block Kit plus the plain-text fallback."""
-
-    blocks: list[Block]
-    text: str
-    answer: Answer | None = None
-    # Only the asker may see it (a question with personal data): an ephemeral message, even
-    # when the question was a mention in a channel.
-    private: bool = False
-
-    def as_kwargs(self) -> dict[str, Any]:
-        return {"blocks": self.blocks, "text": self.text}
-
-
-_SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone|subteam\^[^>]*|date\^[^>]*)(?:\|[^>]*)?>")
-_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
-_URL_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
-_BROADCAST_WORD = re.compile(r"(?<!\w)@(?:channel|here|everyone)\b", re.IGNORECASE)
-
-
-def question_from_slack(text: str) -> str:
-    """The question in a Slack message or command text: mentions dropped, links as their label,
-    Slack's ``&amp;``/``&lt;``/``&gt;`` undone. Mentions are never part of what was asked."""
-    text = _SPECIAL_MENTION.sub(" ", text)
-    text = _USER_MENTION.sub(" ", text)
-    text = _CHANNEL_LINK.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
-    text = _URL_LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = _BROADCAST_WORD.sub(" ", unescape_slack_text(text))
-    return " ".join(text.split())
-
-
-def without_surrogates(text: str) -> str:
-    """Lone surrogates (a JSON ``"\\ud800"``) as U+FFFD: the tokenizer and UTF-8 encoders reject them."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-class Answerer:
-    """The one "answer a question" path shared by the command, mention and DM listeners."""
-
-    def __init__(
-        self,
-        holder: IndexHolder,
-        store: FeedbackStore | None = None,
-        limiter: QuestionRateLimiter | None = None,
-        workers: int = ANSWER_WORKERS,
-    ) -> None:
-        self.holder = holder
-        self.store = store
-        self.limiter = limiter
-        self.logger = question_log
-        self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="answer")
-
-    def answer_later(
-        self,
-        question: str,
-        *,
-        kind: QuestionKind,
-        request_id: str,
-        ephemeral: bool,
-        send: Callable[[Reply], object],
-        user_id: str = "",
-    ) -> None:
-        """Queue the question; on an answer worker, ``send`` delivers its reply (or an apology)."""
-
-        def answer_and_send() -> None:
-            try:
-                reply = self.reply(
-                    question, kind=kind, request_id=request_id, ephemeral=ephemeral, user_id=user_id
-                )
-                send(reply)
-                if reply.answer is not None:
-                    self.record_gap(reply.answer, user_id)
-            except Exception as error:
-                log.error(
-                    "listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error
-                )
-                try:
-                    send(Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT))
-                except Exception:
-                    log.exception("could not send the apology request_id=%s", request_id)
-
-        self._workers.submit(answer_and_send)
-
-    def reply(
-        self, question: str, *, kind: QuestionKind, request_id: str, ephemeral: bool, user_id: str = ""
-    ) -> Reply:
-        """The reply to one question (help, too long, slow down, screened, answer or decline).
-        Never raises: a failure becomes a short apology."""
-        text = clean_question(without_surrogates(question))
-        index = self.holder.index
-        knowledge = index.knowledge if index is not None else None
-        if not text or text.lower() in ("help", "?"):
-            return Reply(blocks.help_blocks(knowledge), blocks.HELP_TEXT)
-        if len(text) > blocks.MAX_QUESTION_CHARS:
-            self.logger.info("question request_id=%s kind=%s too_long chars=%d", request_id, kind, len(text))
-            return Reply(blocks.too_long_blocks(len(text)), blocks.TOO_LONG_TEXT)
-        if self.limiter is not None and user_id:
-            wait_seconds = self.limiter.seconds_to_wait(user_id)
-            if wait_seconds:
-                self.logger.info("question request_id=%s kind=%s rate_limited", request_id, kind)
-                return Reply(blocks.slow_down_blocks(wait_seconds), blocks.SLOW_DOWN_TEXT)
-        screening = screen_question(text)
-        if screening.verdict != "ok":
-            # Never the text: a screened question may name a child or a family.
-            self.logger.info(
-                "question request_id=%s kind=%s screened=%s%s",
-                request_id,
-                kind,
-                screening.verdict,
-                f" kinds={','.join(screening.kinds)}" if screening.kinds else "",
-            )
-            reply_blocks = blocks.screened_blocks(screening.reply, knowledge, screening.verdict)
-            return Reply(reply_blocks, screening.reply, private=screening.verdict == "personal_data")
-        if index is None:
-            self.logger.warning("question request_id=%s kind=%s index_not_loaded", request_id, kind)
-            return Reply(blocks.not_ready_blocks(), blocks.NOT_READY_TEXT)
-        started = time.perf_counter()
-        try:
-            answer = answer_question(index, text)
-            rendered = blocks.answer_blocks(answer, knowledge=knowledge, ephemeral=ephemeral)
-        except Exception:
-            self.logger.exception("question request_id=%s kind=%s failed", request_id, kind)
-            return Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT)
-        self.log_answer(answer, kind=kind, request_id=request_id, started=started)
-        return Reply(rendered, blocks.answer_text(answer), answer)
-
-    def record_gap(self, answer: Answer, user_id: str) -> None:
-        """A declined question, or one answered with close runners-up, goes to the gaps log."""
-        if self.store is None or (answer.answered and not answer.suggestions):
-            return
-        kind = "declined" if not answer.answered else "low_confidence"
-        nearest = [(a.fact.id, a.score) for a in answer.answers] + [
-            (s.fact_id, s.score) for s in answer.suggestions
-        ]
-        try:
-            self.store.record_gap(user_id, answer.question, nearest, kind)
-        except Exception:
-            log.exception("could not record a gap")
-
-    def log_answer(self, answer: Answer, *, kind: QuestionKind, request_id: str, started: float) -> None:
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        best = answer.best
-        fact_id = best.fact.id if best else (answer.suggestions[0].fact_id if answer.suggestions else "-")
-        self.logger.info(
-            "question request_id=%s kind=%s %s fact_id=%s score=%.3f ms=%.0f%s",
-            request_id,
-            kind,
-            "answered" if answer.answered else "declined",
-            fact_id,
-            answer.top_score,
-            elapsed_ms,
-            f" reason={answer.reason}" if answer.reason else "",
-        )
-        self.logger.debug("question request_id=%s text=%r", request_id, answer.question)
-
-
-class QuestionRateLimiter:
-    """At most ``per_minute`` questions per user in any minute (a moving window, in memory)."""
-
-    def __init__(self, per_minute: int) -> None:
-        self._item = limits.RateLimitItemPerMinute(per_minute)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-
-    def seconds_to_wait(self, user_id: str) -> int:
-        """0 and count the question when the user may ask now; else seconds until they may."""
-        if self._limiter.hit(self._item, user_id):
-            return 0
-        reset_at = self._limiter.get_window_stats(self._item, user_id).reset_time
-        return max(1, math.ceil(reset_at - time.time()))
-
-
-class RecentIds:
-    """A bounded, thread-safe set of ids seen in the last ``ttl_seconds`` (events Slack re-sends)."""
-
-    def __init__(self, ttl_seconds: float = 15 * 60, max_size: int = 10_000) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.max_size = max_size
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def first_time(self, *ids: str) -> bool:
-        """Record the ids; True unless one of them was already seen (and has not expired)."""
-        now = time.monotonic()
-        wanted = [i for i in ids if i]
-        with self._lock:
-            self._expire(now)
-            repeated = any(i in self._seen for i in wanted)
-            for i in wanted:
-                self._seen[i] = now
-            while len(self._seen) > self.max_size:
-                self._seen.pop(next(iter(self._seen)))
-            return not repeated
-
-    def _expire(self, now: float) -> None:
-        # Insertion order is time order, so expired ids are at the front.
-        for key, seen_at in list(self._seen.items()):
-            if now - seen_at < self.ttl_seconds:
-                break
-            del self._seen[key]
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -269,24 +45,6 @@ def build_client(settings: Settings) -> WebClient:
     return client
 
 
-@dataclass
-class Admin:
-    """What admins (ADMIN_USER_IDS) may do from Slack: reload, status, gaps."""
-
-    settings: Settings
-    holder: IndexHolder
-    reloader: KnowledgeReloader | None = None
-    store: FeedbackStore | None = None
-
-    def is_admin(self, user_id: str) -> bool:
-        return user_id in self.settings.admin_user_ids
-
-    def gaps_report(self, since_days: int | None = None) -> str:
-        if self.store is None:
-            return "Feedback and gaps are not recorded by this process."
-        return gaps_report_text(self.store, self.holder.index, since_days)
-
-
 def build_app(
     settings: Settings,
     index_holder: IndexHolder,
@@ -295,8 +53,6 @@ def build_app(
     store: FeedbackStore | None = None,
 ) -> App:
     """The Bolt app, with every listener registered. Checks the bot token with ``auth.test``."""
-    from bot.listeners import register
-
     app = App(
         client=build_client(settings),
         # Socket Mode requests are not signed; Bolt skips verification for them.
@@ -310,28 +66,6 @@ def build_app(
     app.error(apologise_for_error)
     register(app, answerer, RecentIds(), Admin(settings, index_holder, reloader, store))
     return app
-
-
-@contextmanager
-def apology_on_error(request_id: str, respond: Respond) -> Iterator[None]:
-    """Run a listener's work after ``ack()``: any exception is logged and the user gets an apology.
-
-    (Bolt's own error path clears an ack that was already sent when a listener fails quickly, so
-    work after ``ack()`` must not raise.)
-    """
-    try:
-        yield
-    except Exception as error:
-        log.error("listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error)
-        try:
-            respond(
-                blocks=blocks.apology_blocks(request_id),
-                text=blocks.APOLOGY_TEXT,
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except Exception:
-            log.exception("could not send the apology request_id=%s", request_id)
 
 
 def assign_request_id(context: dict[str, Any], next: Any) -> None:

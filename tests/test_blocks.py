@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import blocks
-from bot.app import question_from_slack
+from bot.answering import question_from_slack
 from retrieval.answer import DECLINE_TEXT, Answer, AnsweredFact, Suggestion
 from retrieval.knowledge import Fact, Knowledge, Source, require_knowledge
 

@@ -543,7 +543,7 @@ def test_socket_mode_answers_an_event_and_acks_its_envelope(
 
 
 def test_healthz_is_503_until_the_index_is_loaded() -> None:
-    from bot.app import IndexHolder
+    from bot.reload import IndexHolder
     from bot.server import build_wsgi_app
 
     statuses: list[str] = []
@@ -559,7 +559,7 @@ def test_healthz_is_503_until_the_index_is_loaded() -> None:
 
 
 def test_recent_ids_remember_each_id_once_within_bounds() -> None:
-    from bot.app import RecentIds
+    from bot.answering import RecentIds
 
     seen = RecentIds(ttl_seconds=60, max_size=3)
     assert seen.first_time("event:1", "message:a")
@@ -610,8 +610,9 @@ def test_manifest_creates_the_app_in_one_paste() -> None:
 def test_the_app_factory_takes_its_own_settings_and_says_when_still_loading(standin: SlackStandin) -> None:
     from slack_bolt.request import BoltRequest
 
-    from bot.app import IndexHolder, build_app
+    from bot.app import build_app
     from bot.blocks import NOT_READY_TEXT
+    from bot.reload import IndexHolder
     from bot.settings import Settings
 
     settings = Settings(

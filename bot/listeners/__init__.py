@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.app import Admin, Answerer, RecentIds
+from bot.answering import Admin, Answerer, RecentIds
 from bot.listeners import actions, commands, events
 
 

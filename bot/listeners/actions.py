@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.app import Answerer, apology_on_error
+from bot.answering import Answerer, apology_on_error
 from retrieval.answer import Answer, answer_fact
 
 log = logging.getLogger(__name__)

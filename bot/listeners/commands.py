@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import blocks
-from bot.app import Admin, Answerer, apology_on_error, question_from_slack
+from bot.answering import Admin, Answerer, apology_on_error, question_from_slack
 
 COMMAND = "/ofsted"
 ADMIN_SUBCOMMANDS = ("reload", "status", "gaps")

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse, Say
 from slack_sdk import WebClient
 
-from bot.app import Answerer, RecentIds, Reply, question_from_slack
+from bot.answering import Answerer, RecentIds, Reply, question_from_slack
 
 log = logging.getLogger(__name__)
 
