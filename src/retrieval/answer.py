@@ -315,9 +315,8 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     return "", ""
 
 
-def confidence(index: FactIndex, scored: ScoredFacts, config: MatchingConfig = DEFAULT_MATCHING) -> float:
+def confidence(index: FactIndex, scored: ScoredFacts, model: DecisionModel) -> float:
     """The calibrated probability that the best fact answers the question."""
-    model = config.model_for(index)
     features = decision_features(
         index, scored.terms, scored.dense, scored.fused, scored.lexical, scored.order
     )
@@ -358,8 +357,10 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
         return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
 
     reason, note = rule_decline(index, scored, config)
-    if not reason and confidence(index, scored, config) < config.model_for(index).threshold:
-        reason = "low_confidence"
+    if not reason:
+        model = config.model_for(index)
+        if confidence(index, scored, model) < model.threshold:
+            reason = "low_confidence"
     if reason:
         nearest = tuple(suggestion(int(i)) for i in scored.order[: config.max_suggestions])
         return Answer(

@@ -28,6 +28,7 @@ import Stemmer
 from retrieval.knowledge import Fact, Figure, Knowledge
 from retrieval.textnorm import fold_for_match
 from retrieval.wording import (
+    MID_SENTENCE_CAPITAL,
     NUMBER_WORDS,
     ORDINARY_ZIPF,
     SpellingCorrector,
@@ -312,7 +313,7 @@ STOPWORDS = frozenset(
 
 
 # A capitalised word that does not start a sentence: a place, an organisation, an acronym.
-_NAME = re.compile(r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][A-Za-z]+|\b[A-Z]{2,}s?\b")
+_NAME = re.compile(rf"{MID_SENTENCE_CAPITAL}|\b[A-Z]{{2,}}s?\b")
 
 
 def name_words(question: str) -> list[str]:

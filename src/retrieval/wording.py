@@ -294,8 +294,10 @@ _MONTHS = (
     r"|today|yesterday|this year|last year|next year|new year|since|until"
 )
 _DATE_EVIDENCE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTHS})\b", re.IGNORECASE)
-# A capitalised word inside a sentence (not an acronym): a person, place or organisation.
-_NAME_EVIDENCE = re.compile(r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][a-z]+")
+# A capitalised word inside a sentence, not one that starts it: a person, place or organisation
+# ("Northamptonshire", "Spielman"). The index uses it too, for names the knowledge never mentions.
+MID_SENTENCE_CAPITAL = r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][a-z][A-Za-z]*"
+_NAME_EVIDENCE = re.compile(MID_SENTENCE_CAPITAL)
 
 
 def asked_answer_kind(question: str) -> AnswerKind | None:
