@@ -4,9 +4,8 @@ Every question — slash command, mention, DM — goes through ``Answerer.answer
 the core's ``answer_question``, Block Kit, the one log line, sending, and the apology when
 anything fails. Answers are CPU-bound, so they run on a small pool of their own: Bolt's threads
 stay free to acknowledge every request within Slack's 3 seconds, however busy it gets. Also here:
-what admins may do (``Admin``), retried-event de-duplication (``RecentIds``), the per-user rate
-limit and the apology for a listener's failure. The listeners import this module; ``bot.app``
-assembles the Bolt app from both.
+the per-user rate limit and the one apology for a listener's failure. The listeners import this
+module; ``bot.app`` assembles the Bolt app from both.
 """
 
 from __future__ import annotations
@@ -14,10 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
-import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -30,10 +26,10 @@ from limits.strategies import MovingWindowRateLimiter
 from slack_bolt import Respond
 
 from bot import blocks
-from bot.blocks import Block, unescape_slack_text
-from bot.reload import IndexHolder, KnowledgeReloader
-from bot.settings import Settings
-from bot.store import FeedbackStore, gaps_report_text
+from bot.blocks import Block
+from bot.reload import IndexHolder
+from bot.slack_text import without_surrogates
+from bot.store import FeedbackStore
 from retrieval.answer import Answer, answer_question
 from retrieval.screening import clean_question, screen_question
 
@@ -63,33 +59,6 @@ class Reply:
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"blocks": self.blocks, "text": self.text}
-
-
-_SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone|subteam\^[^>]*|date\^[^>]*)(?:\|[^>]*)?>")
-_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
-_URL_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
-_BROADCAST_WORD = re.compile(r"(?<!\w)@(?:channel|here|everyone)\b", re.IGNORECASE)
-
-
-def question_from_slack(text: str) -> str:
-    """The question in a Slack message or command text: mentions dropped, links as their label,
-    Slack's ``&amp;``/``&lt;``/``&gt;`` undone. Mentions are never part of what was asked."""
-    text = _SPECIAL_MENTION.sub(" ", text)
-    text = _USER_MENTION.sub(" ", text)
-    text = _CHANNEL_LINK.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
-    text = _URL_LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = _BROADCAST_WORD.sub(" ", unescape_slack_text(text))
-    return " ".join(text.split())
-
-
-def without_surrogates(text: str) -> str:
-    """Lone surrogates (a JSON ``"\\ud800"``) as U+FFFD: the tokenizer and UTF-8 encoders reject them."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 class Answerer:
@@ -129,13 +98,7 @@ class Answerer:
                 if reply.answer is not None:
                     self.record_gap(reply.answer, user_id)
             except Exception as error:
-                log.error(
-                    "listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error
-                )
-                try:
-                    send(Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT))
-                except Exception:
-                    log.exception("could not send the apology request_id=%s", request_id)
+                send_apology(request_id, error, send)
 
         self._workers.submit(answer_and_send)
 
@@ -227,52 +190,18 @@ class QuestionRateLimiter:
         return max(1, math.ceil(reset_at - time.time()))
 
 
-class RecentIds:
-    """A bounded, thread-safe set of ids seen in the last ``ttl_seconds`` (events Slack re-sends)."""
-
-    def __init__(self, ttl_seconds: float = 15 * 60, max_size: int = 10_000) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.max_size = max_size
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def first_time(self, *ids: str) -> bool:
-        """Record the ids; True unless one of them was already seen (and has not expired)."""
-        now = time.monotonic()
-        wanted = [i for i in ids if i]
-        with self._lock:
-            self._expire(now)
-            repeated = any(i in self._seen for i in wanted)
-            for i in wanted:
-                self._seen[i] = now
-            while len(self._seen) > self.max_size:
-                self._seen.pop(next(iter(self._seen)))
-            return not repeated
-
-    def _expire(self, now: float) -> None:
-        # Insertion order is time order, so expired ids are at the front.
-        for key, seen_at in list(self._seen.items()):
-            if now - seen_at < self.ttl_seconds:
-                break
-            del self._seen[key]
+def send_apology(request_id: str, error: Exception, send: Callable[[Reply], object]) -> None:
+    """The one apology: log the failure with the request id, tell the user briefly, never raise."""
+    log.error("listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error)
+    try:
+        send(Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT))
+    except Exception:
+        log.exception("could not send the apology request_id=%s", request_id)
 
 
-@dataclass
-class Admin:
-    """What admins (ADMIN_USER_IDS) may do from Slack: reload, status, gaps."""
-
-    settings: Settings
-    holder: IndexHolder
-    reloader: KnowledgeReloader | None = None
-    store: FeedbackStore | None = None
-
-    def is_admin(self, user_id: str) -> bool:
-        return user_id in self.settings.admin_user_ids
-
-    def gaps_report(self, since_days: int | None = None) -> str:
-        if self.store is None:
-            return "Feedback and gaps are not recorded by this process."
-        return gaps_report_text(self.store, self.holder.index, since_days)
+def respond_privately(respond: Respond) -> Callable[[Reply], object]:
+    """Send a reply through ``respond`` as a new ephemeral message (never replacing the original)."""
+    return lambda reply: respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
 
 
 @contextmanager
@@ -285,15 +214,4 @@ def apology_on_error(request_id: str, respond: Respond) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        log.error("listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error)
-        try:
-            respond(
-                blocks=blocks.apology_blocks(request_id),
-                text=blocks.APOLOGY_TEXT,
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        except Exception:
-            log.exception("could not send the apology request_id=%s", request_id)
-
-
+        send_apology(request_id, error, respond_privately(respond))

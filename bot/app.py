@@ -1,8 +1,9 @@
 """The Slack app: ``build_app(settings, index_holder)`` returns a Bolt ``App``.
 
 Listeners live in ``bot/listeners/`` (one module per kind) and are registered in one place; the
-question path they share is ``bot.answering``. This module only assembles: the Web API client,
-Bolt with its listener threads, the request-id middleware and the global error handler.
+services they share reach them through the request context (``bot.middleware``). This module
+only assembles: the Web API client, Bolt with its listener threads, the middleware and the
+global error handler.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import blocks
+from bot import middleware
+from bot.admin import Admin
 from bot.answering import (
     LISTENER_THREADS,
     SLACK_API_URL,
-    Admin,
     Answerer,
     QuestionRateLimiter,
-    RecentIds,
-    new_request_id,
+    respond_privately,
+    send_apology,
 )
 from bot.listeners import register
 from bot.reload import IndexHolder, KnowledgeReloader
@@ -62,39 +63,32 @@ def build_app(
         name="ofsted-bot",
     )
     answerer = Answerer(index_holder, store, QuestionRateLimiter(settings.rate_limit_per_minute))
-    app.use(assign_request_id)
+    app.use(middleware.assign_request_id)
+    app.use(middleware.skip_other_events)
+    app.use(middleware.skip_repeated_events(middleware.RecentIds()))
+    app.use(
+        middleware.provide_services(answerer=answerer, admin=Admin(settings, index_holder, reloader, store))
+    )
     app.error(apologise_for_error)
-    register(app, answerer, RecentIds(), Admin(settings, index_holder, reloader, store))
+    register(app)
     return app
-
-
-def assign_request_id(context: dict[str, Any], next: Any) -> None:
-    context["request_id"] = new_request_id()
-    next()
 
 
 def apologise_for_error(
     error: Exception, body: dict[str, Any], context: dict[str, Any], logger: logging.Logger
 ) -> BoltResponse | None:
     """Bolt's global error handler: log with the request id, and tell the user briefly."""
-    request_id = context.get("request_id") or new_request_id()
-    log.error("listener error request_id=%s: %s", request_id, type(error).__name__, exc_info=error)
-    try:
-        respond = context.get("respond")
-        say = context.get("say")
-        if respond is not None and body.get("response_url"):
-            respond(
-                blocks=blocks.apology_blocks(request_id),
-                text=blocks.APOLOGY_TEXT,
-                response_type="ephemeral",
-                replace_original=False,
-            )
-        elif say is not None and context.get("channel_id"):
-            event = body.get("event") or {}
-            in_thread = event.get("thread_ts")
-            if event.get("type") == "app_mention":
-                in_thread = in_thread or event.get("ts")
-            say(blocks=blocks.apology_blocks(request_id), text=blocks.APOLOGY_TEXT, thread_ts=in_thread)
-    except Exception:
-        log.exception("could not send the apology request_id=%s", request_id)
+    request_id = context.get("request_id") or middleware.new_request_id()
+    respond = context.get("respond")
+    say = context.get("say")
+    if respond is not None and body.get("response_url"):
+        send_apology(request_id, error, respond_privately(respond))
+    elif say is not None and context.get("channel_id"):
+        event = body.get("event") or {}
+        in_thread = event.get("thread_ts")
+        if event.get("type") == "app_mention":
+            in_thread = in_thread or event.get("ts")
+        send_apology(request_id, error, lambda reply: say(**reply.as_kwargs(), thread_ts=in_thread))
+    else:
+        send_apology(request_id, error, lambda reply: None)
     return None

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.slack_text import escape_mrkdwn
 from retrieval.answer import Answer, AnsweredFact, Suggestion
 from retrieval.knowledge import Fact, Knowledge, Source
 
@@ -35,28 +36,7 @@ FEEDBACK_UP_ACTION = "feedback_up"
 FEEDBACK_DOWN_ACTION = "feedback_down"
 FEEDBACK_ACTION_PATTERN = re.compile(rf"^({FEEDBACK_UP_ACTION}|{FEEDBACK_DOWN_ACTION})$")
 
-# "@channel" typed as plain text, which Slack may still turn into a live mention in some
-# clients; a word joiner after the "@" keeps it readable and inert.
-_BROADCAST_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
-_WORD_JOINER = "\u2060"
-
-
 # --- text helpers -------------------------------------------------------------------------------
-
-
-def escape_mrkdwn(text: str) -> str:
-    """Slack's three control characters escaped, and broadcast words made inert.
-
-    ``<!channel>``, ``<@U123>`` and ``<https://…|…>`` all start with ``<``, so escaping it means
-    no user- or knowledge-supplied text can become a mention or a link.
-    """
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST_WORDS.sub(lambda m: f"@{_WORD_JOINER}{m.group(1)}", escaped)
-
-
-def unescape_slack_text(text: str) -> str:
-    """Text as the user typed it: Slack sends ``&``, ``<`` and ``>`` as entities."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def truncate(text: str, limit: int) -> str:

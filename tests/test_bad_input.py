@@ -423,7 +423,7 @@ def test_server_survives_the_bodies(
         {"type": "reaction_added", "user": ASKER_ID, "reaction": "thumbsup", "item": {"type": "message"}},
         {"type": "channel_created", "channel": {"id": "C0NEW", "name": "new"}},
         {"type": "team_join", "user": {"id": "U0NEW"}},
-        {"type": "app_home_opened", "user": ASKER_ID, "channel": "D0HOME", "tab": "home"},
+        {"type": "app_home_opened", "user": ASKER_ID, "channel": "D0HOME", "tab": "messages"},
         {"type": "member_joined_channel", "user": ASKER_ID, "channel": "C0JOINED"},
         {"type": "made_up_event_type", "text": GOOD_QUESTION},
     ],

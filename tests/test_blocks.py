@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from block_kit import assert_valid_blocks
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import blocks
-from bot.answering import question_from_slack
+from bot.slack_text import question_from_slack
 from retrieval.answer import DECLINE_TEXT, Answer, AnsweredFact, Suggestion
 from retrieval.knowledge import Fact, Knowledge, Source, require_knowledge
 
@@ -283,3 +284,27 @@ def test_too_long_and_apology_replies() -> None:
     apology = blocks.apology_blocks("abc123")
     assert section_texts(apology)[0].startswith("Sorry")
     assert "abc123" in context_texts(apology)[0]
+
+
+def test_every_kind_of_reply_passes_slack_sdk_block_kit_validation(knowledge: Knowledge) -> None:
+    first, second = sorted(knowledge.facts_by_id)[:2]
+    replies = [
+        blocks.answer_blocks(answered(knowledge, first), knowledge=knowledge, ephemeral=True),
+        blocks.answer_blocks(answered(knowledge, first, second), knowledge=knowledge, ephemeral=False),
+        blocks.answer_blocks(answered(knowledge, first), shared_by="U0SHARER"),
+        blocks.answer_blocks(
+            Answer(
+                question="how many social workers?",
+                answered=False,
+                suggestions=(Suggestion(second, knowledge.facts_by_id[second].statement, 0.4),),
+            ),
+            knowledge=knowledge,
+        ),
+        blocks.help_blocks(knowledge),
+        blocks.too_long_blocks(5000),
+        blocks.slow_down_blocks(12),
+        blocks.apology_blocks("abc123"),
+        blocks.not_ready_blocks(),
+    ]
+    for rendered in replies:
+        assert_valid_blocks(rendered)

@@ -559,7 +559,7 @@ def test_healthz_is_503_until_the_index_is_loaded() -> None:
 
 
 def test_recent_ids_remember_each_id_once_within_bounds() -> None:
-    from bot.answering import RecentIds
+    from bot.middleware import RecentIds
 
     seen = RecentIds(ttl_seconds=60, max_size=3)
     assert seen.first_time("event:1", "message:a")
@@ -600,9 +600,20 @@ def test_manifest_creates_the_app_in_one_paste() -> None:
         "chat:write",
         "app_mentions:read",
         "im:history",
+        "assistant:write",
     }
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["features"]["assistant_view"]["assistant_description"]
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == "ask_ofsted_bot"
     settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "app_home_opened",
+        "assistant_thread_started",
+        "assistant_thread_context_changed",
+        "message.im",
+    }
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
 

@@ -1,14 +1,22 @@
-"""Every listener, registered in one place: ``register(app, answerer, recent_events)``."""
+"""Every listener, registered in one place: ``register(app)``.
+
+The services listeners use (``answerer``, ``admin``) reach them in the request context.
+"""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.answering import Admin, Answerer, RecentIds
-from bot.listeners import actions, commands, events
+from bot.listeners import actions, assistant, commands, events, home, shortcuts
 
 
-def register(app: App, answerer: Answerer, recent_events: RecentIds, admin: Admin) -> None:
-    commands.register(app, answerer, admin)
-    events.register(app, answerer, recent_events)
-    actions.register(app, answerer)
+def register(app: App) -> None:
+    # The assistant panel first: its middleware takes the assistant threads' messages, so the
+    # DM listener only sees the others.
+    assistant.register(app)
+    commands.register(app)
+    shortcuts.register(app)
+    home.register(app)
+    events.register(app)
+    # Last: its catch-all ignores buttons this version did not make.
+    actions.register(app)

@@ -110,40 +110,45 @@ def record_feedback(
     respond(text=blocks.FEEDBACK_THANKS_TEXT, response_type="ephemeral", replace_original=False)
 
 
-def register(app: App, answerer: Answerer) -> None:
-    @app.action(blocks.DID_YOU_MEAN_ACTION_PATTERN)
-    def on_did_you_mean(
-        ack: Ack,
-        action: dict[str, Any],
-        body: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-        context: dict[str, Any],
-    ) -> None:
-        ack()
-        with apology_on_error(context["request_id"], respond):
-            answer_chosen_fact(answerer, action["value"], body, respond, client, context["request_id"])
+def on_did_you_mean(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: dict[str, Any],
+) -> None:
+    ack()
+    with apology_on_error(context["request_id"], respond):
+        answer_chosen_fact(context["answerer"], action["value"], body, respond, client, context["request_id"])
 
-    @app.action(blocks.SHARE_ACTION)
-    def on_share(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: dict[str, Any]
-    ) -> None:
-        ack()
-        with apology_on_error(context["request_id"], respond):
-            share_in_channel(answerer, action["value"], body, respond, context["request_id"])
 
-    @app.action(blocks.FEEDBACK_ACTION_PATTERN)
-    def on_feedback(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: dict[str, Any]
-    ) -> None:
-        ack()
-        with apology_on_error(context["request_id"], respond):
-            record_feedback(answerer, action["value"], body, respond, context["request_id"])
+def on_share(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: dict[str, Any]
+) -> None:
+    ack()
+    with apology_on_error(context["request_id"], respond):
+        share_in_channel(context["answerer"], action["value"], body, respond, context["request_id"])
 
-    # Registered last: Bolt runs the first listener that matches. A click on a button this
-    # version did not make (an old message, a forged payload) is acknowledged, so Slack shows
-    # no error, and changes nothing.
-    @app.action(re.compile(r".*"))
-    def ignore_unknown_action(ack: Ack, action: dict[str, Any], context: dict[str, Any]) -> None:
-        ack()
-        log.info("ignored unknown action request_id=%s", context["request_id"])
+
+def on_feedback(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: dict[str, Any]
+) -> None:
+    ack()
+    with apology_on_error(context["request_id"], respond):
+        record_feedback(context["answerer"], action["value"], body, respond, context["request_id"])
+
+
+def ignore_unknown_action(ack: Ack, context: dict[str, Any]) -> None:
+    """A click on a button this version did not make (an old message, a forged payload) is
+    acknowledged, so Slack shows no error, and changes nothing."""
+    ack()
+    log.info("ignored unknown action request_id=%s", context["request_id"])
+
+
+def register(app: App) -> None:
+    app.action(blocks.DID_YOU_MEAN_ACTION_PATTERN)(on_did_you_mean)
+    app.action(blocks.SHARE_ACTION)(on_share)
+    app.action(blocks.FEEDBACK_ACTION_PATTERN)(on_feedback)
+    # Registered last: Bolt runs the first listener that matches.
+    app.action(re.compile(r".*"))(ignore_unknown_action)

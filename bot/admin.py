@@ -1,0 +1,45 @@
+"""What admins (ADMIN_USER_IDS) may do from Slack: reload the knowledge, see its status and gaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import blocks
+from bot.reload import IndexHolder, KnowledgeReloader
+from bot.settings import Settings
+from bot.store import FeedbackStore, gaps_report_text
+
+ADMIN_SUBCOMMANDS = ("reload", "status", "gaps")
+
+
+@dataclass
+class Admin:
+    """The admin's tools, and who may use them."""
+
+    settings: Settings
+    holder: IndexHolder
+    reloader: KnowledgeReloader | None = None
+    store: FeedbackStore | None = None
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.settings.admin_user_ids
+
+    def gaps_report(self, since_days: int | None = None) -> str:
+        if self.store is None:
+            return "Feedback and gaps are not recorded by this process."
+        return gaps_report_text(self.store, self.holder.index, since_days)
+
+    def run(self, subcommand: str, user_id: str) -> tuple[list[blocks.Block], str]:
+        """The reply to an admin subcommand; a refusal (changing nothing) for anyone else."""
+        if not self.is_admin(user_id):
+            return blocks.admin_refusal_blocks(bool(self.settings.admin_user_ids)), blocks.ADMIN_REFUSAL_TEXT
+        if subcommand == "reload":
+            if self.reloader is None:
+                return blocks.plain_blocks(
+                    "Reloading is not available in this process."
+                ), "Reload unavailable"
+            result = self.reloader.reload("command")
+            return blocks.reload_result_blocks(result), result.summary()
+        if subcommand == "status":
+            return blocks.status_blocks(self.holder.index, self.reloader, self.settings), "Knowledge status"
+        return blocks.gaps_blocks(self.gaps_report()), "Knowledge gaps"
