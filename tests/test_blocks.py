@@ -12,7 +12,7 @@ from block_kit import assert_valid_blocks
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import blocks
+from bot import blocks, slack_text
 from bot.slack_text import question_from_slack
 from retrieval.answer import DECLINE_TEXT, Answer, AnsweredFact, Suggestion
 from retrieval.knowledge import Fact, Knowledge, Source, require_knowledge
@@ -213,7 +213,7 @@ def test_knowledge_text_is_escaped_and_cannot_mention_or_link() -> None:
     statement = section_texts(rendered)[0]
     assert "Tom &amp; Jerry &lt;!channel&gt; &lt;@U123&gt; &lt;https://evil.example|click&gt;" in statement
     assert "*5%*" in statement
-    assert "@here" not in statement and f"@{blocks._WORD_JOINER}here" in statement
+    assert "@here" not in statement and f"@{slack_text._WORD_JOINER}here" in statement
     assert "A &amp; B &lt;x&gt;" in context_texts(rendered)[0]
 
 
@@ -228,8 +228,8 @@ def test_escaped_text_has_no_control_characters_and_reads_the_same(text: str) ->
     escaped = blocks.escape_mrkdwn(text)
     assert "<" not in escaped and ">" not in escaped
     assert re.fullmatch(r"([^&]|&amp;|&lt;|&gt;)*", escaped, flags=re.DOTALL)
-    if blocks._WORD_JOINER not in text:
-        assert blocks.unescape_slack_text(escaped).replace(blocks._WORD_JOINER, "") == text
+    if slack_text._WORD_JOINER not in text:
+        assert blocks.unescape_slack_text(escaped).replace(slack_text._WORD_JOINER, "") == text
 
 
 @pytest.mark.parametrize(
