@@ -197,7 +197,7 @@ def test_decline_says_so_offers_the_nearest_facts_and_what_is_covered(knowledge:
     assert [blocks.parse_did_you_mean_value(b["value"]).fact_id for b in choices] == [f.id for f in near]
     coverage = next(t for t in context_texts(rendered) if t.startswith("I answer from"))
     for report in knowledge.reports:
-        assert blocks.escape_mrkdwn(report) in coverage
+        assert slack_text.escape_mrkdwn(report) in coverage
     assert "share_answer" not in [b["action_id"] for b in buttons(rendered)]
     assert blocks.answer_text(answer) == DECLINE_TEXT
 
@@ -225,11 +225,11 @@ def test_figure_is_bolded_only_where_it_stands_alone() -> None:
 
 @given(st.text())
 def test_escaped_text_has_no_control_characters_and_reads_the_same(text: str) -> None:
-    escaped = blocks.escape_mrkdwn(text)
+    escaped = slack_text.escape_mrkdwn(text)
     assert "<" not in escaped and ">" not in escaped
     assert re.fullmatch(r"([^&]|&amp;|&lt;|&gt;)*", escaped, flags=re.DOTALL)
     if slack_text._WORD_JOINER not in text:
-        assert blocks.unescape_slack_text(escaped).replace(slack_text._WORD_JOINER, "") == text
+        assert slack_text.unescape_slack_text(escaped).replace(slack_text._WORD_JOINER, "") == text
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_help_lists_reports_sources_and_three_example_questions(knowledge: Knowl
     rendered = blocks.help_blocks(knowledge)
     text = "\n".join(section_texts(rendered))
     for source in knowledge.sources:
-        assert blocks.escape_mrkdwn(source.report) in text and source.publisher in text
+        assert slack_text.escape_mrkdwn(source.report) in text and source.publisher in text
     examples = blocks.example_questions(knowledge)
     assert len(examples) == 3 and len(set(examples)) == 3
     assert all(q in {q for f in knowledge.facts for q in f.questions} for q in examples)
