@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 # One line per question: request id, kind, answered or declined, fact id, score, milliseconds.
 question_log = logging.getLogger("bot.questions")
 
-QuestionKind = Literal["command", "mention", "dm", "did_you_mean"]
+QuestionKind = Literal["command", "mention", "dm", "did_you_mean", "home", "assistant", "shortcut"]
 
 SLACK_API_URL = "https://slack.com/api/"
 # Bolt's threads: they acknowledge, hand the question to the answer workers, and return.

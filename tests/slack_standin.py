@@ -162,6 +162,10 @@ class SlackStandin:
                 "ts": ts,
                 "message": {**call.body, "ts": ts},
             }
+        if call.method == "conversations.open":
+            # The DM with a user: "D" + the user's id, so tests know where to look.
+            users = str(call.body.get("users", ""))
+            return {"ok": True, "channel": {"id": f"D{users.split(',')[0]}"}}
         if call.method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         return {"ok": True}
