@@ -12,9 +12,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from bot.settings import Settings, SettingsError
 from retrieval.answer import Answer, answer_question
-from retrieval.evaluate import MISS_KINDS, QuestionSet, evaluate_splits, invariance
+from retrieval.evaluate import (
+    FOLLOW_UP_KINDS,
+    MISS_KINDS,
+    FollowUpSet,
+    QuestionSet,
+    evaluate_follow_ups,
+    evaluate_splits,
+    invariance,
+)
+from retrieval.followup import PreviousTurn, answer_in_thread
 from retrieval.knowledge import KnowledgeError, load_knowledge
 from retrieval.screening import Screening, screen_question
 
@@ -26,7 +37,9 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 def format_answer_text(answer: Answer) -> str:
     """An Answer for a person at a terminal: statement, figures, quote, citation."""
-    head = [f"Showing results for: {answer.corrected_question}"] if answer.corrected_question else []
+    head = [f"Following up on: {answer.follows}"] if answer.follows else []
+    if answer.corrected_question:
+        head.append(f"Showing results for: {answer.corrected_question}")
     if not answer.answered:
         lines = [*head, answer.decline_message]
         if answer.suggestions:
@@ -82,8 +95,11 @@ def lenient_stdin() -> None:
         sys.stdin.reconfigure(errors="replace")
 
 
-def ask_one(index: Callable[[], FactIndex], question: str, as_json: bool) -> int:
-    """Print the answer to one question; exit code 2 when it held personal data.
+def ask_one(
+    index: Callable[[], FactIndex], question: str, as_json: bool, previous: PreviousTurn | None = None
+) -> tuple[int, Answer | None]:
+    """Print the answer to one question (read as a follow-up of ``previous`` when given); exit
+    code 2 when it held personal data. The answer is None for a question that was not searched.
 
     ``index`` is called only for a question that is searched: a refusal needs no model.
     """
@@ -95,22 +111,22 @@ def ask_one(index: Callable[[], FactIndex], question: str, as_json: bool) -> int
             print(json.dumps(screened_dict(screening), ensure_ascii=False), flush=True)
         else:
             print(screening.reply, file=sys.stderr if screening.verdict == "personal_data" else sys.stdout)
-        return EXIT_USAGE if screening.verdict == "personal_data" else EXIT_OK
-    answer = answer_question(index(), screening.cleaned or question)
+        return (EXIT_USAGE if screening.verdict == "personal_data" else EXIT_OK), None
+    answer = answer_in_thread(index(), screening.cleaned or question, previous)
     if as_json:
         print(json.dumps(answer.to_dict() | {"question": question}, ensure_ascii=False), flush=True)
     else:
         print(format_answer_text(answer))
-    return EXIT_OK
+    return EXIT_OK, answer
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     index = functools.cache(lambda: _load_index(settings))
     if args.question == "-":
         lenient_stdin()
-        codes = [ask_one(index, line.rstrip("\n"), as_json=True) for line in sys.stdin]
+        codes = [ask_one(index, line.rstrip("\n"), as_json=True)[0] for line in sys.stdin]
         return max(codes, default=EXIT_OK)
-    return ask_one(index, args.question, as_json=args.json)
+    return ask_one(index, args.question, as_json=args.json)[0]
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,6 +141,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         f"Ask about {', '.join(loaded.knowledge.reports)}. Type a question; 'quit' or Ctrl-D to leave.",
         file=sys.stderr,
     )
+    previous: PreviousTurn | None = None
     while True:
         try:
             question = input("ofsted> ")
@@ -136,12 +153,19 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         if not question.strip():
             print("Type a question about the Ofsted annual report, e.g. 'How many children are in care?'")
             continue
-        ask_one(index, question, as_json=False)
+        # Each question is read with the last one answered, so "and the year before?" follows up.
+        # A question that was screened (personal data) is never kept as context.
+        _, answer = ask_one(index, question, as_json=False, previous=previous)
+        if answer is not None:
+            previous = PreviousTurn.of(answer)
         print()
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     try:
+        with open(args.file, encoding="utf-8") as fh:
+            if FollowUpSet.is_follow_up_file(yaml.safe_load(fh)):
+                return _eval_follow_ups(FollowUpSet.from_file(args.file), settings, args.json)
         questions = QuestionSet.from_file(args.file)
     except (OSError, ValueError) as exc:
         print(f"cannot read question set {args.file}: {exc}", file=sys.stderr)
@@ -177,6 +201,29 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             f"out-of-scope declined {report.out_of_scope_declined}/{report.out_of_scope_total}"
             f" = {report.declined_share:.3f}; misses: {counts}"
         )
+    return EXIT_OK
+
+
+def _eval_follow_ups(pairs: FollowUpSet, settings: Settings, as_json: bool) -> int:
+    """A follow-up set: each pair's previous question asked, then the follow-up in its thread."""
+    index = _load_index(settings)
+    result = evaluate_follow_ups(
+        pairs,
+        lambda q: answer_question(index, q),
+        lambda q, before: answer_in_thread(index, q, PreviousTurn.of(before)),
+    )
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for miss in result["misses"]:
+        got = f"got {miss['got']}" if miss["answered"] else f"declined ({miss['reason']})"
+        print(f"MISS {miss['kind']} [{miss['split']}]: {miss['previous']!r} → {miss['follow_up']!r}: {got}")
+    for kind in FOLLOW_UP_KINDS:
+        for split, tally in result.get(kind, {}).items():
+            alone = ""
+            if "same_as_alone" in tally:
+                alone = f"; answered as if alone {tally['same_as_alone']}/{tally['total']}"
+            print(f"{kind} [{split}]: right {tally['right']}/{tally['total']} = {tally['share']:.3f}{alone}")
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -89,7 +89,11 @@ class Answer:
     note: str = ""
     # The question as matched when a spelling slip was corrected ("Showing results for …").
     corrected_question: str | None = None
-    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+    # The thread's previous question, when this one was read as following it up.
+    follows: str | None = None
+    # The calibrated probability that the best fact answers the question (0 when a rule declined
+    # before any score was weighed): what a follow-up's reading is chosen by.
+    confidence: float = 0.0
 
     @property
     def best(self) -> AnsweredFact | None:
@@ -114,6 +118,7 @@ class Answer:
             "suggestions": [s.to_dict() for s in self.suggestions],
             "note": self.note,
             "corrected_question": self.corrected_question,
+            "follows": self.follows,
         }
 
 
@@ -248,7 +253,7 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
     if preferred is not None:
         fused = fused + config.figure_boost * preferred
     order = top_order(fused, config.max_suggestions + 1)
-    order = _prefer_asked_period(index, text, fused, order, config)
+    order = prefer_asked_period(index, text, fused, order, config)
     return ScoredFacts(prepared, query_vectors, order, fused, dense, lexical, terms)
 
 
@@ -258,26 +263,35 @@ _NOW = re.compile(
 )
 
 
-def _prefer_asked_period(
+def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
+    """Per fact, whether it is about the period a question names (a year, or now: the newest
+    report edition); None when the question names none."""
+    asked = years_in(text)
+    if asked:
+        # "2017/18" is that edition: facts about both years, when there are any
+        covering = np.array([asked <= years for years in index.fact_years], dtype=bool)
+        if covering.any():
+            return covering
+        return np.array([bool(asked & years) for years in index.fact_years], dtype=bool)
+    if _NOW.search(text):
+        newest = max((s.report_year or 0 for s in index.knowledge.sources), default=0)
+        return np.array([index.knowledge.source_of(f).report_year == newest for f in index.facts], dtype=bool)
+    return None
+
+
+def prefer_asked_period(
     index: FactIndex, text: str, fused: np.ndarray, order: np.ndarray, config: MatchingConfig
 ) -> np.ndarray:
     """For a question naming a year, a close runner-up about that year goes first; for one asking
     about now ("currently", "latest"), a close runner-up from the newest report edition."""
-    asked = years_in(text)
-    if asked:
-        wanted = [bool(asked & index.fact_years[int(p)]) for p in order]
-    elif _NOW.search(text):
-        newest = max((s.report_year or 0 for s in index.knowledge.sources), default=0)
-        wanted = [index.knowledge.source_of(index.facts[int(p)]).report_year == newest for p in order]
-    else:
-        return order
-    if wanted[0]:
+    wanted = period_wanted(index, text)
+    if wanted is None or wanted[int(order[0])]:
         return order
     best_score = float(fused[int(order[0])])
     for rank, position in enumerate(order[1:], start=1):
         if best_score - float(fused[int(position)]) > config.period_margin:
             break
-        if wanted[rank]:
+        if wanted[int(position)]:
             return np.concatenate(([position], np.delete(order, rank)))
     return order
 
@@ -347,7 +361,13 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
     text = " ".join(question.split())
     if not text or not tokenize(text) or len(index.facts) == 0:
         return Answer(question=question, answered=False, reason="empty")
-    scored = score_facts(index, text, config)
+    return answer_scored(index, question, score_facts(index, text, config), config)
+
+
+def answer_scored(
+    index: FactIndex, question: str, scored: ScoredFacts, config: MatchingConfig = DEFAULT_MATCHING
+) -> Answer:
+    """The answer or decline for facts already scored (a question alone, or read in a thread)."""
     facts = index.facts
     best = scored.best
     best_score = float(scored.fused[best])
@@ -357,9 +377,11 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
         return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
 
     reason, note = rule_decline(index, scored, config)
+    probability = 0.0
     if not reason:
         model = config.model_for(index)
-        if confidence(index, scored, model) < model.threshold:
+        probability = confidence(index, scored, model)
+        if probability < model.threshold:
             reason = "low_confidence"
     if reason:
         nearest = tuple(suggestion(int(i)) for i in scored.order[: config.max_suggestions])
@@ -370,6 +392,7 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
             reason=reason,
             note=note,
             corrected_question=corrected,
+            confidence=probability,
         )
 
     best_fact = facts[best]
@@ -387,6 +410,7 @@ def answer_question(index: FactIndex, question: str, config: MatchingConfig = DE
         answers=tuple(answers),
         suggestions=runners_up,
         corrected_question=corrected,
+        confidence=probability,
     )
 
 

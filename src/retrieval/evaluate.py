@@ -231,3 +231,104 @@ def _top_fact_id(answer: Answer) -> str | None:
     if answer.best:
         return answer.best.fact.id
     return answer.suggestions[0].fact_id if answer.suggestions else None
+
+
+# --- follow-ups in a thread (tests/data/follow_ups.yaml) ----------------------------------------
+
+FollowUpKind = Literal["elliptical", "complete", "source"]
+FOLLOW_UP_KINDS: tuple[FollowUpKind, ...] = ("elliptical", "complete", "source")
+
+
+class FollowUpPair(BaseModel):
+    """A thread's previous question and the new message; what the answer must quote (``any``), or
+    that it must decline. A ``source`` pair must show the previous answer's facts again."""
+
+    model_config = ConfigDict(extra="forbid")
+    previous: str
+    follow_up: str
+    any: list[str] = []
+    declined: bool = False
+    split: str = ""
+
+    @model_validator(mode="after")
+    def _expects_something(self) -> FollowUpPair:
+        if self.declined and self.any:
+            raise ValueError("a pair expects a quote (any) or a decline, not both")
+        return self
+
+
+class FollowUpSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    elliptical: list[FollowUpPair] = []
+    complete: list[FollowUpPair] = []
+    source: list[FollowUpPair] = []
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> FollowUpSet:
+        with open(path, encoding="utf-8") as fh:
+            return cls.model_validate(yaml.safe_load(fh) or {})
+
+    @staticmethod
+    def is_follow_up_file(data: object) -> bool:
+        return isinstance(data, dict) and bool(set(data) & set(FOLLOW_UP_KINDS))
+
+
+def _same_reply(one: Answer, other: Answer) -> bool:
+    """Both declined, or both answered from the same fact."""
+    if one.answered != other.answered:
+        return False
+    return not one.answered or _top_fact_id(one) == _top_fact_id(other)
+
+
+def _facts_shown(answer: Answer) -> list[str]:
+    return [a.fact.id for a in answer.answers]
+
+
+def evaluate_follow_ups(
+    pairs: FollowUpSet,
+    ask: Callable[[str], Answer],
+    ask_in_thread: Callable[[str, Answer], Answer],
+) -> dict[str, Any]:
+    """Per kind and split: right / total, and the misses. A complete question must also be
+    answered as if asked alone (``same_as_alone``: same fact, or declined both times)."""
+    counts: dict[str, dict[str, list[int]]] = {}
+    misses: list[dict[str, Any]] = []
+    for kind in FOLLOW_UP_KINDS:
+        for pair in getattr(pairs, kind):
+            before = ask(pair.previous)
+            answer = ask_in_thread(pair.follow_up, before)
+            if kind == "source":
+                right = answer.reason == "source" and _facts_shown(answer) == _facts_shown(before)
+            elif pair.declined:
+                right = not answer.answered
+            else:
+                right = answer_matches(answer, pair.any)
+            for split in ("all", *([pair.split] if pair.split else [])):
+                tally = counts.setdefault(kind, {}).setdefault(split, [0, 0, 0, 0])
+                tally[0] += right
+                tally[1] += 1
+                if kind == "complete":
+                    alone = ask(pair.follow_up)
+                    tally[2] += _same_reply(alone, answer)
+                    tally[3] += 1
+            if not right:
+                misses.append(
+                    {
+                        "kind": kind,
+                        "split": pair.split,
+                        "previous": pair.previous,
+                        "follow_up": pair.follow_up,
+                        "answered": answer.answered,
+                        "got": _top_fact_id(answer),
+                        "reason": answer.reason,
+                        "read_with_thread": answer.follows is not None,
+                    }
+                )
+    result: dict[str, Any] = {"misses": misses}
+    for kind, by_split in counts.items():
+        result[kind] = {
+            split: {"right": t[0], "total": t[1], "share": t[0] / t[1] if t[1] else 0.0}
+            | ({"same_as_alone": t[2], "same_as_alone_share": t[2] / t[3] if t[3] else 0.0} if t[3] else {})
+            for split, t in by_split.items()
+        }
+    return result

@@ -371,9 +371,12 @@ def claim_text(fact: Fact) -> str:
 
 
 def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
-    """The years a fact is about: named in its claim, its edition's label or its publication."""
+    """The years a fact is about: named in its claim, its edition's label or its publication.
+
+    A label's aside names other editions ("2016/17 (the edition before 2017/18)"), not this one's."""
     source = knowledge.source_of(fact)
-    years = set(years_in(f"{claim_text(fact)} {source.report} {source.report_title or ''}"))
+    label = re.sub(r"\([^)]*\)", " ", source.report)
+    years = set(years_in(f"{claim_text(fact)} {label} {source.report_title or ''}"))
     if source.published is not None:
         years.add(source.published.year)
     if source.report_year is not None:

@@ -295,6 +295,19 @@ _PHRASE_END = frozenset(
         "falls",
         "rise",
         "rises",
+        # irregular past tenses (the -ed ones end a phrase by their ending)
+        "came",
+        "became",
+        "fell",
+        "rose",
+        "grew",
+        "gave",
+        "left",
+        "kept",
+        "held",
+        "won",
+        "lost",
+        "ended",
     ]
 )
 
