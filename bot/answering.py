@@ -1,8 +1,9 @@
 """The one question path of the Slack edge, shared by every listener.
 
-Every question — slash command, mention, DM — goes through ``Answerer.answer_later``: limits,
-the core's ``answer_question``, Block Kit, the one log line, sending, and the apology when
-anything fails. Answers are CPU-bound, so they run on a small pool of their own: Bolt's threads
+Every question — slash command, mention, DM, assistant panel, shortcut — goes through
+``Answerer.answer_later``: limits, the core's ``answer_in_thread`` (a follow-up is read with its
+thread's last turn, kept in ``bot.threads``), Block Kit, the one log line, sending, and the
+apology when anything fails. Answers are CPU-bound, so they run on a small pool of their own: Bolt's threads
 stay free to acknowledge every request within Slack's 3 seconds, however busy it gets. Also here:
 the per-user rate limit and the one apology for a listener's failure. The listeners import this
 module; ``bot.app`` assembles the Bolt app from both.
@@ -30,7 +31,9 @@ from bot.blocks import Block
 from bot.reload import IndexHolder
 from bot.slack_text import without_surrogates
 from bot.store import FeedbackStore
-from retrieval.answer import Answer, answer_question
+from bot.threads import ThreadKey, ThreadTurns
+from retrieval.answer import Answer
+from retrieval.followup import PreviousTurn, answer_in_thread
 from retrieval.screening import clean_question, screen_question
 
 log = logging.getLogger(__name__)
@@ -70,10 +73,12 @@ class Answerer:
         store: FeedbackStore | None = None,
         limiter: QuestionRateLimiter | None = None,
         workers: int = ANSWER_WORKERS,
+        threads: ThreadTurns | None = None,
     ) -> None:
         self.holder = holder
         self.store = store
         self.limiter = limiter
+        self.threads = threads
         self.logger = question_log
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="answer")
 
@@ -86,13 +91,21 @@ class Answerer:
         ephemeral: bool,
         send: Callable[[Reply], object],
         user_id: str = "",
+        thread: ThreadKey | None = None,
     ) -> None:
-        """Queue the question; on an answer worker, ``send`` delivers its reply (or an apology)."""
+        """Queue the question; on an answer worker, ``send`` delivers its reply (or an apology).
+
+        With a ``thread``, the question is read as a follow-up of that thread's last turn."""
 
         def answer_and_send() -> None:
             try:
                 reply = self.reply(
-                    question, kind=kind, request_id=request_id, ephemeral=ephemeral, user_id=user_id
+                    question,
+                    kind=kind,
+                    request_id=request_id,
+                    ephemeral=ephemeral,
+                    user_id=user_id,
+                    thread=thread,
                 )
                 send(reply)
                 if reply.answer is not None:
@@ -103,7 +116,14 @@ class Answerer:
         self._workers.submit(answer_and_send)
 
     def reply(
-        self, question: str, *, kind: QuestionKind, request_id: str, ephemeral: bool, user_id: str = ""
+        self,
+        question: str,
+        *,
+        kind: QuestionKind,
+        request_id: str,
+        ephemeral: bool,
+        user_id: str = "",
+        thread: ThreadKey | None = None,
     ) -> Reply:
         """The reply to one question (help, too long, slow down, screened, answer or decline).
         Never raises: a failure becomes a short apology."""
@@ -136,14 +156,23 @@ class Answerer:
             self.logger.warning("question request_id=%s kind=%s index_not_loaded", request_id, kind)
             return Reply(blocks.not_ready_blocks(), blocks.NOT_READY_TEXT)
         started = time.perf_counter()
+        previous = self.previous_turn(thread)
         try:
-            answer = answer_question(index, text)
+            answer = answer_in_thread(index, text, previous)
             rendered = blocks.answer_blocks(answer, knowledge=knowledge, ephemeral=ephemeral)
         except Exception:
             self.logger.exception("question request_id=%s kind=%s failed", request_id, kind)
             return Reply(blocks.apology_blocks(request_id), blocks.APOLOGY_TEXT)
         self.log_answer(answer, kind=kind, request_id=request_id, started=started)
+        if thread is not None and self.threads is not None:
+            # Only here, after screening passed: a question with personal data is never kept.
+            self.threads.remember(thread, PreviousTurn.of(answer))
         return Reply(rendered, blocks.answer_text(answer), answer)
+
+    def previous_turn(self, thread: ThreadKey | None) -> PreviousTurn | None:
+        if thread is None or self.threads is None:
+            return None
+        return self.threads.last(thread)
 
     def record_gap(self, answer: Answer, user_id: str) -> None:
         """A declined question, or one answered with close runners-up, goes to the gaps log."""
@@ -170,7 +199,7 @@ class Answerer:
             fact_id,
             answer.top_score,
             elapsed_ms,
-            f" reason={answer.reason}" if answer.reason else "",
+            (f" reason={answer.reason}" if answer.reason else "") + (" follow_up" if answer.follows else ""),
         )
         self.logger.debug("question request_id=%s text=%r", request_id, answer.question)
 

@@ -30,6 +30,7 @@ from bot.listeners import register
 from bot.reload import IndexHolder, KnowledgeReloader
 from bot.settings import Settings
 from bot.store import FeedbackStore
+from bot.threads import ThreadTurns
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,12 @@ def build_app(
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         name="ofsted-bot",
     )
-    answerer = Answerer(index_holder, store, QuestionRateLimiter(settings.rate_limit_per_minute))
+    answerer = Answerer(
+        index_holder,
+        store,
+        QuestionRateLimiter(settings.rate_limit_per_minute),
+        threads=ThreadTurns(settings.retention_days),
+    )
     app.use(middleware.assign_request_id)
     app.use(middleware.skip_other_events)
     app.use(middleware.skip_repeated_events(middleware.RecentIds()))

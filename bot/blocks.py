@@ -244,6 +244,11 @@ def answer_blocks(
         asked = f": “{escape_mrkdwn(truncate(answer.question, 300))}”" if answer.question.strip() else ""
         head.append(_context(f"{who} shared an answer{asked}"))
 
+    if answer.follows and not shared_by:
+        previous = escape_mrkdwn(truncate(answer.follows, 200))
+        lead = "Where that answer comes from" if answer.reason == "source" else "Following up on"
+        head.append(_context(f"{lead}: “{previous}”"))
+
     if answer.corrected_question:
         corrected = escape_mrkdwn(truncate(answer.corrected_question, 300))
         head.append(_context(f"Showing results for _{corrected}_"))

@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks
 from bot.answering import Answerer, Reply
 from bot.slack_text import question_from_slack
+from bot.threads import ThreadKey
 from retrieval.screening import clean_question, screen_question
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ THREAD_EVENT_TYPES = ("assistant_thread_started", "assistant_thread_context_chan
 
 
 class NoThreadContextStore(AssistantThreadContextStore):
-    """Keeps no thread context: an answer depends on the question alone, never on the channel the
-    user is looking at. (Bolt's default store would cost a ``conversations.replies`` on every
-    reply and a ``chat.update`` on every context change, for nothing.)"""
+    """Keeps no channel context: an answer depends on the question and the thread's last turn
+    (which ``Answerer`` keeps, for follow-ups), never on the channel the user is looking at.
+    (Bolt's default store would cost a ``conversations.replies`` on every reply and a
+    ``chat.update`` on every context change, for nothing.)"""
 
     def save(self, *, channel_id: str, thread_ts: str, context: dict[str, str]) -> None:
         return None
@@ -111,9 +113,10 @@ def send_in_thread(reply: Reply, say: Say) -> None:
 
 
 def answer_in_assistant_thread(
-    question: str, *, answerer: Answerer, request_id: str, user_id: str, say: Say
+    question: str, *, answerer: Answerer, request_id: str, user_id: str, say: Say, thread: ThreadKey | None
 ) -> None:
-    """Every question asked in an assistant thread: the one question path, answered in the thread."""
+    """Every question asked in an assistant thread: the one question path, answered in the thread
+    and read as a follow-up of the thread's last question."""
     answerer.answer_later(
         question,
         kind="assistant",
@@ -121,6 +124,7 @@ def answer_in_assistant_thread(
         ephemeral=False,
         user_id=user_id,
         send=lambda reply: send_in_thread(reply, say),
+        thread=thread,
     )
 
 
@@ -141,6 +145,9 @@ def answer_user_message(
         request_id=request_id,
         user_id=payload.get("user", ""),
         say=say,
+        thread=ThreadKey(payload["channel"], payload["thread_ts"], in_dm=True)
+        if payload.get("channel") and payload.get("thread_ts")
+        else None,
     )
 
 

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.answering import Answerer, Reply
 from bot.slack_text import question_from_slack
+from bot.threads import ThreadKey
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def answer_mention(event: dict[str, Any], say: Say, client: WebClient, context: 
         ephemeral=False,
         user_id=event.get("user", ""),
         send=lambda reply: send_reply(reply, say, client, event, thread_ts=in_thread),
+        thread=ThreadKey(event.get("channel", ""), in_thread),
     )
 
 
@@ -70,6 +72,7 @@ def answer_direct_message(
         ephemeral=False,
         user_id=event.get("user", ""),
         send=lambda reply: send_reply(reply, say, client, event, thread_ts=event.get("thread_ts")),
+        thread=ThreadKey(event.get("channel", ""), event.get("thread_ts") or "", in_dm=True),
     )
 
 

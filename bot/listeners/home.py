@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot import home_view
 from bot.admin import Admin
 from bot.answering import Answerer, send_apology
+from bot.threads import ThreadKey
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ def on_home_example(
             ephemeral=False,
             user_id=user_id,
             send=lambda reply: client.chat_postMessage(channel=dm, **reply.as_kwargs()),
+            # the DM is where a follow-up to it will be typed
+            thread=ThreadKey(dm, in_dm=True),
         )
 
 
