@@ -60,11 +60,11 @@ def bold_figures(statement: str, figures: Iterable[str]) -> str:
 # --- building blocks ----------------------------------------------------------------------------
 
 
-def _section(mrkdwn: str) -> Block:
+def section_block(mrkdwn: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(mrkdwn, MAX_SECTION_CHARS)}}
 
 
-def _context(*mrkdwn: str) -> Block:
+def context_block(*mrkdwn: str) -> Block:
     return {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": truncate(t, MAX_CONTEXT_CHARS)} for t in mrkdwn[:10]],
@@ -78,7 +78,7 @@ def _quote(text: str) -> Block:
     }
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+def button_element(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": truncate(text, MAX_BUTTON_TEXT), "emoji": True},
@@ -196,25 +196,25 @@ def fact_blocks(fact: Fact, source: Source, label_report: bool) -> list[Block]:
     statement = bold_figures(fact.statement, (f.text for f in fact.figures))
     if label_report:
         statement = f"*{escape_mrkdwn(source.report)}*\n{statement}"
-    return [_section(statement), _quote(fact.quote), _context(citation(source))]
+    return [section_block(statement), _quote(fact.quote), context_block(citation(source))]
 
 
 def _suggestion_blocks(suggestions: Sequence[Suggestion], question: str, heading: str) -> list[Block]:
     if not suggestions:
         return []
     buttons = [
-        _button(s.statement, f"{DID_YOU_MEAN_ACTION_PREFIX}{i}", did_you_mean_value(s, question))
+        button_element(s.statement, f"{DID_YOU_MEAN_ACTION_PREFIX}{i}", did_you_mean_value(s, question))
         for i, s in enumerate(suggestions[:5])
     ]
-    return [_section(heading), {"type": "actions", "block_id": "did_you_mean", "elements": buttons}]
+    return [section_block(heading), {"type": "actions", "block_id": "did_you_mean", "elements": buttons}]
 
 
 def _feedback_and_share(answer: Answer, shareable: bool) -> Block:
     buttons: list[Block] = []
     if shareable:
-        buttons.append(_button("Share in channel", SHARE_ACTION, share_value(answer), style="primary"))
-    buttons.append(_button("👍", FEEDBACK_UP_ACTION, feedback_value(answer, helpful=True)))
-    buttons.append(_button("👎", FEEDBACK_DOWN_ACTION, feedback_value(answer, helpful=False)))
+        buttons.append(button_element("Share in channel", SHARE_ACTION, share_value(answer), style="primary"))
+    buttons.append(button_element("👍", FEEDBACK_UP_ACTION, feedback_value(answer, helpful=True)))
+    buttons.append(button_element("👎", FEEDBACK_DOWN_ACTION, feedback_value(answer, helpful=False)))
     return {"type": "actions", "block_id": "answer_actions", "elements": buttons}
 
 
@@ -242,21 +242,21 @@ def answer_blocks(
     if shared_by:
         who = f"<@{shared_by}>" if re.fullmatch(r"[UW][A-Z0-9]+", shared_by) else "Someone"
         asked = f": “{escape_mrkdwn(truncate(answer.question, 300))}”" if answer.question.strip() else ""
-        head.append(_context(f"{who} shared an answer{asked}"))
+        head.append(context_block(f"{who} shared an answer{asked}"))
 
     if answer.follows and not shared_by:
         previous = escape_mrkdwn(truncate(answer.follows, 200))
         lead = "Where that answer comes from" if answer.reason == "source" else "Following up on"
-        head.append(_context(f"{lead}: “{previous}”"))
+        head.append(context_block(f"{lead}: “{previous}”"))
 
     if answer.corrected_question:
         corrected = escape_mrkdwn(truncate(answer.corrected_question, 300))
-        head.append(_context(f"Showing results for _{corrected}_"))
+        head.append(context_block(f"Showing results for _{corrected}_"))
 
     if not answer.answered:
-        body = [_section(escape_mrkdwn(answer.decline_message))]
+        body = [section_block(escape_mrkdwn(answer.decline_message))]
         body += _suggestion_blocks(answer.suggestions, answer.question, "The nearest things I do know:")
-        body.append(_context(coverage_text(knowledge)))
+        body.append(context_block(coverage_text(knowledge)))
         tail = [] if shared_by else [_feedback_and_share(answer, shareable=False)]
         return head + body + tail
 
@@ -297,15 +297,26 @@ def example_questions(knowledge: Knowledge, count: int = 3) -> list[str]:
     return [with_questions[i].questions[0] for i in picks][:count]
 
 
+INTRO_TEXT = (
+    "I answer questions about Ofsted's annual report on children's social care with the "
+    "exact figure, a word-for-word quote and where it comes from — or I tell you I can't "
+    "find it. I never guess."
+)
+HOW_TO_ASK = (
+    "*How to ask*\n"
+    "• `/ofsted &lt;your question&gt;` — only you see the answer; share it if it helps\n"
+    "• mention me in a channel — I answer in a thread, and follow-ups in the thread (mention me "
+    "again) build on the last answer: _and the year before?_, _source?_\n"
+    "• or send me a direct message — follow-ups work there too\n"
+    "• or use *Ask the Ofsted bot* from any message's ⋯ menu"
+)
+
+
 def help_blocks(knowledge: Knowledge | None) -> list[Block]:
     """What the bot knows (reports and sources), how to ask, and three example questions."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Ofsted annual report bot"}},
-        _section(
-            "I answer questions about Ofsted's annual report on children's social care with the "
-            "exact figure, a word-for-word quote and where it comes from — or I tell you I can't "
-            "find it. I never guess."
-        ),
+        section_block(INTRO_TEXT),
     ]
     if knowledge is not None:
         lines = []
@@ -316,19 +327,12 @@ def help_blocks(knowledge: Knowledge | None) -> list[Block]:
                 for s in sources
             )
             lines.append(f"• *{escape_mrkdwn(report)}* — {cited}")
-        blocks.append(_section("*What I know*\n" + "\n".join(lines)))
-    blocks.append(
-        _section(
-            "*How to ask*\n"
-            "• `/ofsted &lt;your question&gt;` — only you see the answer; share it if it helps\n"
-            "• mention me in a channel — I answer in a thread\n"
-            "• or send me a direct message"
-        )
-    )
+        blocks.append(section_block("*What I know*\n" + "\n".join(lines)))
+    blocks.append(section_block(HOW_TO_ASK))
     examples = example_questions(knowledge) if knowledge is not None else []
     if examples:
         blocks.append(
-            _section("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))
+            section_block("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))
         )
     return blocks
 
@@ -340,7 +344,7 @@ SLOW_DOWN_TEXT = "You've asked a lot of questions in the last minute."
 
 def slow_down_blocks(wait_seconds: int) -> list[Block]:
     return [
-        _section(
+        section_block(
             f"{SLOW_DOWN_TEXT} Please try again in {wait_seconds} second{'s' if wait_seconds != 1 else ''}"
             " — nothing you asked is lost, just ask again then."
         )
@@ -352,18 +356,18 @@ def screened_blocks(reply: str, knowledge: Knowledge | None, verdict: str) -> li
 
     Small talk gets example questions too; nothing here echoes what was asked.
     """
-    out = [_section(escape_mrkdwn(reply))]
+    out = [section_block(escape_mrkdwn(reply))]
     examples = example_questions(knowledge) if knowledge is not None and verdict == "small_talk" else []
     if examples:
         out.append(
-            _section("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))
+            section_block("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))
         )
     return out
 
 
 def too_long_blocks(length: int) -> list[Block]:
     return [
-        _section(
+        section_block(
             f"That question is {length:,} characters long. Please shorten it to "
             f"{MAX_QUESTION_CHARS:,} characters or fewer — one question at a time works best."
         )
@@ -374,7 +378,7 @@ TOO_LONG_TEXT = "Please shorten your question."
 
 
 def not_ready_blocks() -> list[Block]:
-    return [_section("I'm still loading the Ofsted reports. Please ask again in a minute.")]
+    return [section_block("I'm still loading the Ofsted reports. Please ask again in a minute.")]
 
 
 NOT_READY_TEXT = "Still loading — please ask again in a minute."
@@ -382,8 +386,8 @@ NOT_READY_TEXT = "Still loading — please ask again in a minute."
 
 def apology_blocks(request_id: str) -> list[Block]:
     return [
-        _section("Sorry — something went wrong while answering that. Please try again."),
-        _context(f"Reference: `{escape_mrkdwn(request_id)}`"),
+        section_block("Sorry — something went wrong while answering that. Please try again."),
+        context_block(f"Reference: `{escape_mrkdwn(request_id)}`"),
     ]
 
 
@@ -407,7 +411,7 @@ def plain_blocks(text: str) -> list[Block]:
             current = ""
         current += truncate(line, MAX_SECTION_CHARS - 10) + "\n"
     chunks.append(current)
-    return [_section(c.rstrip() or " ") for c in chunks[:MAX_BLOCKS]]
+    return [section_block(c.rstrip() or " ") for c in chunks[:MAX_BLOCKS]]
 
 
 def admin_refusal_blocks(admins_configured: bool) -> list[Block]:
@@ -416,12 +420,12 @@ def admin_refusal_blocks(admins_configured: bool) -> list[Block]:
         if admins_configured
         else "No admins are configured yet: the person who runs the bot can name them in ADMIN_USER_IDS."
     )
-    return [_section(f"{ADMIN_REFUSAL_TEXT} {why} Nothing was changed.")]
+    return [section_block(f"{ADMIN_REFUSAL_TEXT} {why} Nothing was changed.")]
 
 
 def reload_result_blocks(result: Any) -> list[Block]:  # a bot.reload.ReloadResult
     icon = ":white_check_mark:" if result.ok else ":warning:"
-    out = [_section(f"{icon} {escape_mrkdwn(result.summary())}")]
+    out = [section_block(f"{icon} {escape_mrkdwn(result.summary())}")]
     if result.errors:
         out += plain_blocks("\n".join(str(e) for e in result.errors[:40]))
     return out
@@ -430,7 +434,7 @@ def reload_result_blocks(result: Any) -> list[Block]:  # a bot.reload.ReloadResu
 def status_blocks(index: Any, reloader: Any, settings: Any) -> list[Block]:
     """Sources and facts loaded, when, from which files, the last reload and the model."""
     if index is None:
-        return [_section("The knowledge is not loaded yet.")]
+        return [section_block("The knowledge is not loaded yet.")]
     k = index.knowledge
     loaded = getattr(reloader, "loaded_at", None)
     lines = [

@@ -6,9 +6,8 @@ status, the last reload (with its errors), a "Reload knowledge" button and the l
 What the admin part shows is gathered by the listener (``bot.listeners.home``) into ``AdminInfo``,
 so everything here can be built and tested without Slack, a database or a reloader.
 
-Limits: at most 50 blocks (Slack allows 100 on Home; 50 keeps the view within what
-``tests/block_kit.py`` checks and well short of a wall of text), section text <= 3,000
-characters, button text <= 75 and button values <= 2,000.
+Limits: at most 50 blocks (Slack allows 100 on Home; 50 keeps it short of a wall of text),
+section text <= 3,000 characters, button text <= 75 and button values <= 2,000.
 """
 
 from __future__ import annotations
@@ -21,15 +20,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import (
+    HOW_TO_ASK,
+    INTRO_TEXT,
     MAX_BLOCKS,
     MAX_BUTTON_VALUE,
     MAX_SECTION_CHARS,
     Block,
-    _button,
-    _context,
-    _section,
+    button_element,
+    context_block,
     example_questions,
     plain_blocks,
+    section_block,
     truncate,
 )
 from bot.slack_text import escape_mrkdwn
@@ -52,12 +53,6 @@ GAPS_SINCE_DAYS = 7
 MAX_GAPS_BLOCKS = 6
 MAX_ERRORS_SHOWN = 20
 
-HOW_TO_ASK = (
-    "*How to ask*\n"
-    "• `/ofsted &lt;your question&gt;` — only you see the answer; share it if it helps\n"
-    "• mention me in a channel — I answer in a thread\n"
-    "• or send me a direct message (the *Messages* tab above)"
-)
 LOADING_TEXT = "I'm still loading the Ofsted reports. Open this tab again in a minute."
 
 
@@ -116,12 +111,12 @@ def knowledge_blocks(knowledge: Knowledge, room: int) -> list[Block]:
     facts_per_report = Counter(knowledge.source_of(f).report for f in knowledge.facts)
     reports = knowledge.reports
     shown = reports[: max(room - 2, 1)]
-    out: list[Block] = [_section("*What I know*")]
+    out: list[Block] = [section_block("*What I know*")]
     for report in shown:
         sources = [s for s in knowledge.sources if s.report == report]
         head = f"*{escape_mrkdwn(truncate(report, 300))}* · {_plural(facts_per_report[report], 'fact')}"
         out.append(
-            _section(_fit_lines(head, [_source_line(s) for s in sources], lambda n: f"• …and {n} more"))
+            section_block(_fit_lines(head, [_source_line(s) for s in sources], lambda n: f"• …and {n} more"))
         )
     total = (
         f"{_plural(len(knowledge.facts), 'fact')} from {_plural(len(knowledge.sources), 'source')}"
@@ -129,7 +124,7 @@ def knowledge_blocks(knowledge: Knowledge, room: int) -> list[Block]:
     )
     if len(shown) < len(reports):
         total += f" ({len(reports) - len(shown)} more editions not listed here; `/ofsted help` lists them)"
-    out.append(_context(total))
+    out.append(context_block(total))
     return out
 
 
@@ -138,10 +133,12 @@ def example_blocks(knowledge: Knowledge, count: int = EXAMPLE_COUNT) -> list[Blo
     questions = example_questions(knowledge, count)
     if not questions:
         return []
-    out: list[Block] = [_section("*Try a question* — the answer arrives in your direct messages with me")]
+    heading = "*Try a question* — the answer arrives in your direct messages with me"
+    out: list[Block] = [section_block(heading)]
     for i, question in enumerate(questions):
-        section = _section(f"“{escape_mrkdwn(truncate(question, 300))}”")
-        section["accessory"] = _button("Ask", f"{HOME_EXAMPLE_ACTION_PREFIX}{i}", question[:MAX_BUTTON_VALUE])
+        section = section_block(f"“{escape_mrkdwn(truncate(question, 300))}”")
+        action_id = f"{HOME_EXAMPLE_ACTION_PREFIX}{i}"
+        section["accessory"] = button_element("Ask", action_id, question[:MAX_BUTTON_VALUE])
         out.append(section)
     return out
 
@@ -149,7 +146,7 @@ def example_blocks(knowledge: Knowledge, count: int = EXAMPLE_COUNT) -> list[Blo
 def last_reload_blocks(result: ReloadResult | None) -> list[Block]:
     """The last reload: when, what started it, its result and (if it failed) its errors."""
     if result is None:
-        return [_section("*Last reload*\nNone recorded by this process.")]
+        return [section_block("*Last reload*\nNone recorded by this process.")]
     icon = ":white_check_mark:" if result.ok else ":warning:"
     text = (
         f"{icon} *Last reload* ({escape_mrkdwn(result.trigger)}, {_timestamp(result.at)})\n"
@@ -157,14 +154,14 @@ def last_reload_blocks(result: ReloadResult | None) -> list[Block]:
     )
     if result.message:
         text += f"\nCause: {escape_mrkdwn(result.message)}"
-    out = [_section(text)]
+    out = [section_block(text)]
     if result.errors:
         errors = [f"• {escape_mrkdwn(truncate(str(e), 500))}" for e in result.errors[:MAX_ERRORS_SHOWN]]
         hidden = len(result.errors) - len(errors)
         text = _fit_lines(
             "*Errors*", errors, lambda n: f"• …and {n} more (`/ofsted status` lists more)", hidden
         )
-        out.append(_section(text))
+        out.append(section_block(text))
     return out
 
 
@@ -181,22 +178,22 @@ def admin_blocks(info: AdminInfo, knowledge: Knowledge | None, room: int) -> lis
     out: list[Block] = [
         {"type": "divider"},
         _header("For admins"),
-        _section("\n".join(["*Status*", *status])),
+        section_block("\n".join(["*Status*", *status])),
         *last_reload_blocks(info.last_reload),
     ]
     if info.can_reload:
-        reload_button = _button("Reload knowledge", HOME_RELOAD_ACTION, "reload", style="primary")
+        reload_button = button_element("Reload knowledge", HOME_RELOAD_ACTION, "reload", style="primary")
         out.append({"type": "actions", "block_id": "home_admin", "elements": [reload_button]})
         out.append(
-            _context(
+            context_block(
                 "Reloads the knowledge folder now; if it has errors, I keep answering from the last good one."
             )
         )
     else:
-        out.append(_context("Reloading is not available in this process."))
+        out.append(context_block("Reloading is not available in this process."))
     gaps = plain_blocks(info.gaps_report)
     gaps_room = min(MAX_GAPS_BLOCKS, room - len(out) - 1)
-    out.append(_section(f"*Top gaps, last {GAPS_SINCE_DAYS} days* — `/ofsted gaps` shows them all"))
+    out.append(section_block(f"*Top gaps, last {GAPS_SINCE_DAYS} days* — `/ofsted gaps` shows them all"))
     out += gaps[: max(gaps_room, 0)]
     return out[:room]
 
@@ -208,13 +205,9 @@ def home_view(knowledge: Knowledge, admin: AdminInfo | None = None) -> View:
     """The Home tab; with ``admin`` (only for admins) it adds status, last reload, Reload and gaps."""
     intro = [
         _header("Ofsted annual report bot"),
-        _section(
-            "I answer questions about Ofsted's annual report on children's social care with the "
-            "exact figure, a word-for-word quote and where it comes from — or I tell you I can't "
-            "find it. I never guess."
-        ),
+        section_block(INTRO_TEXT),
     ]
-    how = [{"type": "divider"}, _section(HOW_TO_ASK)]
+    how = [{"type": "divider"}, section_block(HOW_TO_ASK)]
     examples = example_blocks(knowledge)
     # The admin part gets what it needs first; the editions list takes the rest (at least one).
     admin_part = (
@@ -231,5 +224,9 @@ def loading_view() -> View:
     """While the knowledge is not loaded yet: say so, and how to ask once it is."""
     return {
         "type": "home",
-        "blocks": [_header("Ofsted annual report bot"), _section(LOADING_TEXT), _section(HOW_TO_ASK)],
+        "blocks": [
+            _header("Ofsted annual report bot"),
+            section_block(LOADING_TEXT),
+            section_block(HOW_TO_ASK),
+        ],
     }

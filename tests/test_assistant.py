@@ -21,6 +21,7 @@ from test_slack_app import INADEQUATE_QUESTION, assert_inadequate_answer, quotes
 from bot.answering import Reply
 from bot.blocks import example_questions
 from bot.listeners import assistant
+from bot.threads import ThreadKey
 from retrieval.answer import DECLINE_TEXT
 from retrieval.knowledge import Knowledge, require_knowledge
 
@@ -285,6 +286,8 @@ def test_user_message_sets_status_and_title_then_asks_the_one_question_path() ->
         "request_id": "req-unit",
         "ephemeral": False,
         "user_id": ASKER_ID,
+        # read as a follow-up of the assistant thread's last turn
+        "thread": ThreadKey("D0UNIT", "1.000100", in_dm=True),
     }
     # What the answer worker sends goes into the thread through the assistant's say.
     steps.say.assert_not_called()

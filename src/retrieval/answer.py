@@ -118,8 +118,7 @@ class Answer:
             "suggestions": [s.to_dict() for s in self.suggestions],
             "note": self.note,
             "corrected_question": self.corrected_question,
-            "follows": self.follows,
-        }
+        } | ({"follows": self.follows} if self.follows else {})
 
 
 def warm_up(index: FactIndex, config: MatchingConfig | None = None) -> None:
