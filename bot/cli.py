@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from bot.settings import Settings, SettingsError
 from retrieval.answer import Answer, answer_question
 from retrieval.evaluate import (
@@ -24,6 +22,7 @@ from retrieval.evaluate import (
     evaluate_follow_ups,
     evaluate_splits,
     invariance,
+    read_yaml,
 )
 from retrieval.followup import PreviousTurn, answer_in_thread
 from retrieval.knowledge import KnowledgeError, load_knowledge
@@ -163,9 +162,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        with open(args.file, encoding="utf-8") as fh:
-            if FollowUpSet.is_follow_up_file(yaml.safe_load(fh)):
-                return _eval_follow_ups(FollowUpSet.from_file(args.file), settings, args.json)
+        if FollowUpSet.is_follow_up_file(read_yaml(args.file)):
+            return _eval_follow_ups(FollowUpSet.from_file(args.file), settings, args.json)
         questions = QuestionSet.from_file(args.file)
     except (OSError, ValueError) as exc:
         print(f"cannot read question set {args.file}: {exc}", file=sys.stderr)

@@ -16,7 +16,7 @@ from slack_sdk.web import SlackResponse
 from slack_standin import ASKER_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
 from test_bad_input import assert_up_and_answering
 from test_safety import CASE_DATA, CASE_QUESTION, assert_no_case_data, log_lines, wait_for_log_count
-from test_slack_app import INADEQUATE_QUESTION, assert_inadequate_answer, quotes
+from test_slack_app import INADEQUATE_QUESTION, assert_inadequate_answer, dm_event, quotes
 
 from bot.answering import Reply
 from bot.blocks import example_questions
@@ -56,18 +56,7 @@ def context_changed_event(channel: str, thread_ts: str) -> dict[str, Any]:
 
 def thread_message_event(channel: str, text: str, thread_ts: str, ts: str) -> dict[str, Any]:
     """A person's message in an assistant thread: a DM message with a thread_ts and no bot_id."""
-    return {
-        "type": "message",
-        "channel_type": "im",
-        "user": ASKER_ID,
-        "text": text,
-        "ts": ts,
-        "thread_ts": thread_ts,
-        "parent_user_id": "U0BOT",
-        "channel": channel,
-        "event_ts": ts,
-        "client_msg_id": f"msg-{channel}-{ts}",
-    }
+    return dm_event(channel, text, ts, thread_ts=thread_ts, parent_user_id="U0BOT")
 
 
 def calls_in(standin: SlackStandin, channel: str) -> list[RecordedCall]:

@@ -5,15 +5,13 @@ The questions here are the tests' own; tests/data/follow_ups.yaml is the measure
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, bot_env
+from conftest import REPO_ROOT
 from slack_standin import SignedSlackClient, SlackStandin
+from test_safety import run_cli
 from test_slack_app import context_texts, dm_event, mention_event, quotes
 
 from bot.loading import shared_encoder
@@ -130,20 +128,13 @@ def test_the_follow_up_set_meets_its_bar(index: FactIndex) -> None:
 
 
 def test_eval_prints_the_follow_up_figures_per_kind_and_split() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "eval", str(FOLLOW_UPS)],
-        env=bot_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO_ROOT,
-    )
+    done = run_cli("eval", str(FOLLOW_UPS))
     assert done.returncode == 0, done.stderr
     for line in ("elliptical [report]: right", "complete [tune]: right", "source [all]: right 4/4"):
         assert line in done.stdout, done.stdout
 
 
-def test_chat_follows_up_and_never_keeps_a_screened_question(tmp_path: Path) -> None:
+def test_chat_follows_up_and_never_keeps_a_screened_question() -> None:
     script = "\n".join(
         [
             "what proportion of local authorities are inadequate now?",
@@ -154,15 +145,7 @@ def test_chat_follows_up_and_never_keeps_a_screened_question(tmp_path: Path) -> 
             "quit",
         ]
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        input=script,
-        env=bot_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO_ROOT,
-    )
+    done = run_cli("chat", stdin=script)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Following up on: what proportion of local authorities are inadequate now?" in out

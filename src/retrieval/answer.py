@@ -23,6 +23,7 @@ from retrieval.decision import (
 from retrieval.index import FactIndex, QueryTerms, tokenize
 from retrieval.knowledge import Fact, Source
 from retrieval.wording import (
+    NOW,
     Correction,
     asked_answer_kind,
     asked_measure,
@@ -256,12 +257,6 @@ def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAUL
     return ScoredFacts(prepared, query_vectors, order, fused, dense, lexical, terms)
 
 
-_NOW = re.compile(
-    r"\b(?:now|currently|current|latest|this year|today|at the moment|at present|these days|nowadays)\b",
-    re.IGNORECASE,
-)
-
-
 def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
     """Per fact, whether it is about the period a question names (a year, or now: the newest
     report edition); None when the question names none."""
@@ -272,7 +267,7 @@ def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
         if covering.any():
             return covering
         return np.array([bool(asked & years) for years in index.fact_years], dtype=bool)
-    if _NOW.search(text):
+    if NOW.search(text):
         newest = max((s.report_year or 0 for s in index.knowledge.sources), default=0)
         return np.array([index.knowledge.source_of(f).report_year == newest for f in index.facts], dtype=bool)
     return None

@@ -48,6 +48,15 @@ class OutOfScopeQuestion(BaseModel):
         return {"q": value} if isinstance(value, str) else value
 
 
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file's content ({} for an empty one); ValueError for one that is not YAML."""
+    with open(path, encoding="utf-8") as fh:
+        try:
+            return yaml.safe_load(fh) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"not valid YAML: {exc}") from None
+
+
 class QuestionSet(BaseModel):
     model_config = ConfigDict(extra="ignore")
     in_scope: list[InScopeQuestion] = []
@@ -55,8 +64,7 @@ class QuestionSet(BaseModel):
 
     @classmethod
     def from_file(cls, path: str | Path) -> QuestionSet:
-        with open(path, encoding="utf-8") as fh:
-            return cls.model_validate(yaml.safe_load(fh) or {})
+        return cls.model_validate(read_yaml(path))
 
     @property
     def splits(self) -> list[str]:
@@ -265,8 +273,7 @@ class FollowUpSet(BaseModel):
 
     @classmethod
     def from_file(cls, path: str | Path) -> FollowUpSet:
-        with open(path, encoding="utf-8") as fh:
-            return cls.model_validate(yaml.safe_load(fh) or {})
+        return cls.model_validate(read_yaml(path))
 
     @staticmethod
     def is_follow_up_file(data: object) -> bool:

@@ -39,7 +39,7 @@ from retrieval.answer import (
     top_order,
 )
 from retrieval.index import FactIndex
-from retrieval.wording import strip_framing
+from retrieval.wording import names_period, strip_framing, without_period
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,11 @@ def specificity(index: FactIndex, question: str) -> float:
 
 
 def joined_question(previous: str, question: str) -> str:
-    """The previous question and the follow-up as one text (what the decision weighs)."""
+    """The previous question and the follow-up as one text (what the decision weighs). A
+    follow-up naming a period replaces the previous question's ("… in 2016/17?" + "and in
+    2017/18?")."""
+    if names_period(question):
+        previous = without_period(previous)
     return f"{previous.rstrip(' ?.!')} — {question}"
 
 

@@ -335,6 +335,24 @@ def asked_measure(question: str) -> str | None:
 
 
 _YEAR = re.compile(r"\b((?:19|20)\d\d)(?:\s*[/\-–]\s*(\d\d))?\b")
+# A question about now: the newest report edition.
+NOW = re.compile(
+    r"\b(?:now|currently|current|latest|this year|today|at the moment|at present|these days|nowadays)\b",
+    re.IGNORECASE,
+)
+_PERIOD = re.compile(
+    rf"(?:\b(?:in|for|by|during|since|from|at)\s+)?(?:{_YEAR.pattern}|{NOW.pattern})", re.IGNORECASE
+)
+
+
+def without_period(text: str) -> str:
+    """The text with the years and "now" words it names taken out ("… in 2016/17?" -> "…?")."""
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join(_PERIOD.sub(" ", text).split()))
+
+
+def names_period(text: str) -> bool:
+    """Whether a text names a year or asks about now."""
+    return bool(years_in(text)) or bool(NOW.search(text))
 
 
 def years_in(text: str) -> frozenset[int]:
