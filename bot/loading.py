@@ -8,7 +8,8 @@ from pathlib import Path
 
 from bot.settings import Settings
 from retrieval.answer import warm_up
-from retrieval.index import FactIndex, SentenceEncoder, load_encoder
+from retrieval.encoder import SentenceEncoder, load_encoder
+from retrieval.index import FactIndex
 from retrieval.knowledge import require_knowledge
 
 _encoders: dict[str, SentenceEncoder] = {}

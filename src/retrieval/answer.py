@@ -20,8 +20,9 @@ from retrieval.decision import (
     pair_vector,
     select_model,
 )
-from retrieval.index import FactIndex, QueryTerms, tokenize
+from retrieval.index import FactIndex
 from retrieval.knowledge import Fact, Source
+from retrieval.lexical import QueryTerms, tokenize
 from retrieval.wording import (
     NOW,
     Correction,
@@ -238,12 +239,22 @@ def top_order(scores: np.ndarray, count: int) -> np.ndarray:
     return candidates[np.argsort(-scores[candidates], kind="stable")]
 
 
-def score_facts(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> ScoredFacts:
-    """Every fact scored for one question (prepared here: framing, units, spelling)."""
+def score_facts(
+    index: FactIndex,
+    question: str,
+    config: MatchingConfig = DEFAULT_MATCHING,
+    query_vectors: np.ndarray | None = None,
+) -> ScoredFacts:
+    """Every fact scored for one question (prepared here: framing, units, spelling).
+
+    ``query_vectors`` (shape (variants, dim), normalised): the question already encoded, as the
+    gaps report has it; else it is encoded here, with its synonym rewrite. Every score array of
+    the result has shape (facts,)."""
     prepared = prepare_question(index, question)
     text = prepared.text
     terms = index.query_terms(text)
-    query_vectors = index.encode_question(text)
+    if query_vectors is None:
+        query_vectors = index.encode_question(text)
     dense = index.dense_scores(query_vectors)
     bm25 = index.lexical.scores(terms.expanded)
     top = float(bm25.max()) if bm25.size else 0.0

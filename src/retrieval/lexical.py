@@ -1,0 +1,139 @@
+"""The lexical side of matching: tokens, stop words, BM25 over one document per fact, synonyms.
+
+``tokenize`` lower-cases, drops stop words and stems ("inspections" -> "inspect"), with number
+words as digits; ``QueryTerms`` is a question's lexical view, each token with what its synonyms
+add. ``FactIndex`` (``index.py``) builds these per fact and per question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from retrieval.textnorm import fold_for_match
+from retrieval.wording import MID_SENTENCE_CAPITAL, NUMBER_WORDS
+
+_STEMMER = Stemmer.Stemmer("english")
+_TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*")
+# bm25s's English list (words only: the tokenizer splits "don't" anyway), plus the words a
+# question is framed with ("how many", "please tell me", "information on") that say nothing about
+# which fact answers it.
+QUESTION_FRAMING_WORDS = frozenset(
+    [
+        "could",
+        "would",
+        "many",
+        "much",
+        "give",
+        "know",
+        "say",
+        "says",
+        "said",
+        "show",
+        "tell",
+        "whats",
+        "please",
+        "information",
+        "info",
+        "detail",
+        "details",
+        "explain",
+    ]
+)
+# "now" asks for the newest edition: it stays a word that matches ("now" in a fact's text).
+MEANINGFUL_WORDS = frozenset(["now"])
+STOPWORDS = (
+    frozenset(w for w in STOPWORDS_EN_PLUS if "'" not in w) - MEANINGFUL_WORDS
+) | QUESTION_FRAMING_WORDS
+
+
+# A capitalised word that does not start a sentence: a place, an organisation, an acronym.
+_NAME = re.compile(rf"{MID_SENTENCE_CAPITAL}|\b[A-Z]{{2,}}s?\b")
+
+
+def name_words(question: str) -> list[str]:
+    """The words of a question written as names ("how many children in Scotland" -> ["Scotland"]).
+
+    A question typed all in capitals has none: its capitals say nothing.
+    """
+    letters = [c for c in question if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return []
+    return _NAME.findall(question)
+
+
+def raw_words(text: str) -> list[str]:
+    """The word and number tokens of a text, lower-cased, stop words kept, not stemmed."""
+    return _TOKEN.findall(fold_for_match(text).lower())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed word and number tokens without stopwords ("66", "2bn" -> "2", "bn");
+    number words as digits ("seven" -> "7")."""
+    words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
+    words = [NUMBER_WORDS.get(w, w).replace(",", "") for w in words if w not in STOPWORDS]
+    return _STEMMER.stemWords(words)
+
+
+def surface_tokens(text: str) -> list[tuple[str, str]]:
+    """(word as written, lower-cased; its token) for each token of a text, in order."""
+    words = _TOKEN.findall(fold_for_match(text).lower().replace("%", " "))
+    words = [w.replace(",", "") for w in words if w not in STOPWORDS]
+    stems = _STEMMER.stemWords([NUMBER_WORDS.get(w, w) for w in words])
+    return list(zip(words, stems, strict=True))
+
+
+class LexicalIndex:
+    """BM25 over one document per fact; scores for every fact at once."""
+
+    def __init__(self, document_tokens: Sequence[list[str]]) -> None:
+        """``document_tokens``: each fact's document, already through ``tokenize``."""
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(list(document_tokens), show_progress=False)
+        self.size = len(document_tokens)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        if not query_tokens or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question's lexical view: its tokens, each with the tokens its synonyms add."""
+
+    tokens: tuple[str, ...]
+    alternatives: tuple[frozenset[str], ...]  # per token: itself plus what its synonyms mean
+    unknown: tuple[str, ...]  # tokens the knowledge never uses and no synonym explains
+    unknown_names: tuple[str, ...] = ()  # of those, the ones written as a name ("Scotland", "SEND")
+    # of those, the ones that are not ordinary English either: jargon the knowledge does not use
+    # ("caseloads", "SGOs"); "took", "fall", "shielded" are ordinary English and never here.
+    unknown_rare: tuple[str, ...] = ()
+    # per token: how common its word is in English (wordfreq's Zipf scale; numbers count as common)
+    zipf: tuple[float, ...] = ()
+
+    @property
+    def expanded(self) -> list[str]:
+        return list(dict.fromkeys(t for alts in self.alternatives for t in sorted(alts)))
+
+
+def synonym_table(synonyms: dict[str, str] | object) -> dict[tuple[str, ...], tuple[str, ...]]:
+    table: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for word, meaning in dict(synonyms).items():  # type: ignore[call-overload]
+        key = tuple(tokenize(word))
+        if key:
+            table[key] = tuple(tokenize(meaning))
+    return table
+
+
+def synonym_pattern(synonyms: Mapping[str, str]) -> re.Pattern[str] | None:
+    if not synonyms:
+        return None
+    words = sorted(synonyms, key=len, reverse=True)  # longest first: "looked after" before "looked"
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
