@@ -329,12 +329,16 @@ def help_blocks(knowledge: Knowledge | None) -> list[Block]:
             lines.append(f"• *{escape_mrkdwn(report)}* — {cited}")
         blocks.append(section_block("*What I know*\n" + "\n".join(lines)))
     blocks.append(section_block(HOW_TO_ASK))
-    examples = example_questions(knowledge) if knowledge is not None else []
-    if examples:
-        blocks.append(
-            section_block("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))
-        )
+    blocks += examples_blocks(knowledge)
     return blocks
+
+
+def examples_blocks(knowledge: Knowledge | None) -> list[Block]:
+    """Three example questions from the knowledge, as slash commands to copy (none without it)."""
+    examples = example_questions(knowledge) if knowledge is not None else []
+    if not examples:
+        return []
+    return [section_block("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))]
 
 
 HELP_TEXT = "What I know about Ofsted's annual report, and how to ask."
@@ -357,12 +361,7 @@ def screened_blocks(reply: str, knowledge: Knowledge | None, verdict: str) -> li
     Small talk gets example questions too; nothing here echoes what was asked.
     """
     out = [section_block(escape_mrkdwn(reply))]
-    examples = example_questions(knowledge) if knowledge is not None and verdict == "small_talk" else []
-    if examples:
-        out.append(
-            section_block("*For example*\n" + "\n".join(f"• `/ofsted {escape_mrkdwn(q)}`" for q in examples))
-        )
-    return out
+    return out + (examples_blocks(knowledge) if verdict == "small_talk" else [])
 
 
 def too_long_blocks(length: int) -> list[Block]:
@@ -431,8 +430,9 @@ def reload_result_blocks(result: Any) -> list[Block]:  # a bot.reload.ReloadResu
     return out
 
 
-def status_blocks(index: Any, reloader: Any, settings: Any) -> list[Block]:
-    """Sources and facts loaded, when, from which files, the last reload and the model."""
+def status_blocks(index: Any, reloader: Any, settings: Any, store: Any = None) -> list[Block]:
+    """Sources and facts loaded, when, from which files, the last reload and the model; which
+    replica answered and what each replica last loaded; what the feedback store could not record."""
     if index is None:
         return [section_block("The knowledge is not loaded yet.")]
     k = index.knowledge
@@ -448,7 +448,38 @@ def status_blocks(index: Any, reloader: Any, settings: Any) -> list[Block]:
     if last is not None:
         lines.append(f"Last reload ({last.trigger}, {last.at:%Y-%m-%d %H:%M:%S} UTC): {last.summary()}")
         lines += [f"  {e}" for e in last.errors[:40]]
+    lines += _replica_lines(getattr(reloader, "replicas", None))
+    health = store.health() if store is not None else None
+    if health is not None:
+        state = "available" if health.available else f"UNAVAILABLE ({health.last_error})"
+        lines.append(
+            f"Feedback store: {health.backend}, {state}; not recorded since this replica started:"
+            f" {health.dropped_votes} vote(s), {health.dropped_gaps} gap(s)"
+        )
     return plain_blocks("\n".join(lines))
+
+
+def _replica_lines(sync: Any) -> list[str]:
+    from datetime import UTC, datetime  # here, to keep this helper's footprint in one place
+
+    if sync is None:
+        return []
+    lines = [f"Answered by replica: {sync.replica_id}"]
+    try:
+        replicas = sync.store.replicas()
+    except Exception as exc:
+        return [*lines, f"Other replicas: unknown (database unavailable: {type(exc).__name__})"]
+    now = datetime.now(UTC)
+    lines.append(f"Replicas ({sum(not r.is_stale(now) for r in replicas)} running):")
+    for r in replicas[:20]:
+        seen = f"seen {max(0, int((now - r.seen_at).total_seconds()))} s ago"
+        loaded = f"loaded {r.loaded_at:%Y-%m-%d %H:%M:%S} UTC" if r.loaded_at else "not loaded yet"
+        facts = f", {r.facts} facts" if r.facts is not None else ""
+        reload = f"; last reload ({r.reload_trigger}): {r.reload_summary}" if r.reload_summary else ""
+        mark = " (this one)" if r.replica_id == sync.replica_id else ""
+        gone = " — not responding" if r.is_stale(now) else ""
+        lines.append(f"  {r.replica_id}{mark}{gone}: {seen}, {loaded}{facts}{reload}")
+    return lines
 
 
 def gaps_blocks(report: str) -> list[Block]:

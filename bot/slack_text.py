@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import re
 
+from retrieval.textnorm import without_surrogates
+
 # "@channel" typed as plain text, which Slack may still turn into a live mention in some
-# clients; a word joiner after the "@" keeps it readable and inert.
-_BROADCAST_WORDS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+# clients: a word joiner after the "@" keeps it readable and inert in what the bot writes, and
+# it is dropped from what was asked.
+_BROADCAST_WORD = re.compile(r"(?<!\w)@(channel|here|everyone)\b", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
 
 _SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone|subteam\^[^>]*|date\^[^>]*)(?:\|[^>]*)?>")
 _USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
 _URL_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
-_BROADCAST_WORD = re.compile(r"(?<!\w)@(?:channel|here|everyone)\b", re.IGNORECASE)
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -28,7 +30,7 @@ def escape_mrkdwn(text: str) -> str:
     no user- or knowledge-supplied text can become a mention or a link.
     """
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST_WORDS.sub(lambda m: f"@{_WORD_JOINER}{m.group(1)}", escaped)
+    return _BROADCAST_WORD.sub(lambda m: f"@{_WORD_JOINER}{m.group(1)}", escaped)
 
 
 def unescape_slack_text(text: str) -> str:
@@ -47,6 +49,4 @@ def question_from_slack(text: str) -> str:
     return " ".join(text.split())
 
 
-def without_surrogates(text: str) -> str:
-    """Lone surrogates (a JSON ``"\\ud800"``) as U+FFFD: the tokenizer and UTF-8 encoders reject them."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+__all__ = ["escape_mrkdwn", "question_from_slack", "unescape_slack_text", "without_surrogates"]

@@ -30,6 +30,12 @@ _QUOTES = str.maketrans(
 _WHITESPACE = re.compile(r"\s+")
 
 
+def without_surrogates(text: str) -> str:
+    """Lone surrogates (a JSON ``"\\ud800"``, bytes in argv that were not UTF-8) as U+FFFD: the
+    tokenizer and UTF-8 encoders reject them."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def fold_for_match(text: str) -> str:
     """Fold runs of whitespace, curly/straight quotes and dash variants; keep everything else."""
     return _WHITESPACE.sub(" ", text.translate(_QUOTES)).strip()
