@@ -33,6 +33,7 @@ DEFAULT_DEV = REPO_ROOT.parent / "shared" / "eval" / "dev.yaml"
 DEFAULT_TEAM = REPO_ROOT / "tests" / "data" / "team_questions.yaml"
 DEFAULT_DEV2 = REPO_ROOT.parent / "shared" / "eval" / "dev2.yaml"
 DEFAULT_BLIND = REPO_ROOT / "tests" / "data" / "blind_questions.yaml"
+DEFAULT_BLIND_C = REPO_ROOT / "tests" / "data" / "blind_questions_c.yaml"
 SECTIONS = ("quality", "answer_latency", "ack_latency", "reload", "startup", "scale", "encode_backend")
 
 
@@ -83,6 +84,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dev2", type=Path, default=DEFAULT_DEV2, help="second dev set (written blind)")
     parser.add_argument(
         "--blind", type=Path, default=DEFAULT_BLIND, help="blind set with tune and report splits"
+    )
+    parser.add_argument(
+        "--blind-c", type=Path, default=DEFAULT_BLIND_C, help="a third blind set, never fitted on"
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests, no 100k facts")
     parser.add_argument("--only", help=f"comma-separated sections to run, of: {', '.join(SECTIONS)}")
@@ -136,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         "team": QuestionSet.from_file(args.team),
         "blind:tune": blind.only("tune"),
         "blind:report": blind.only("report"),
+        "blind-c": QuestionSet.from_file(args.blind_c),
     }
-    # What the decision was fitted and tuned on (ofsted-bot calibrate); blind:report is held back.
+    # What the decision was fitted and tuned on (ofsted-bot calibrate); blind:report and blind-c
+    # are held back.
     tuning_sets = ("dev", "dev2", "team", "blind:tune")
     dev_questions = question_sets["dev"].questions
     settings = Settings.from_env()
