@@ -68,6 +68,9 @@ class FollowUpConfig:
     related_boost: float = 0.05  # and their other editions
     # Below this, a message's own words do not identify a fact: it is read with its thread.
     standalone_specificity: float = 4.5
+    # How much more confident the thread reading must be to keep a complete-looking message on
+    # the fact just shown.
+    stay_on_topic_margin: float = 0.05
     # A request for the source is a few words long; a longer message is a question of its own.
     max_source_request_words: int = 8
 
@@ -163,6 +166,21 @@ def source_answer(index: FactIndex, question: str, previous: PreviousTurn) -> An
     return Answer(question=question, answered=True, answers=items, reason="source", follows=previous.question)
 
 
+def _stays_on_topic(in_thread: Answer, alone: Answer, previous: PreviousTurn, config: FollowUpConfig) -> bool:
+    """A message that reads as complete, but whose thread reading answers from a fact the last
+    answer showed, and clearly more confidently than the message alone ("how many ended up
+    requires improvement?" after the re-inspections)."""
+    best, alone_best = in_thread.best, alone.best
+    return (
+        in_thread.answered
+        and best is not None
+        and alone_best is not None
+        and best.fact.id in previous.fact_ids
+        and best.fact.id != alone_best.fact.id
+        and in_thread.confidence > alone.confidence + config.stay_on_topic_margin
+    )
+
+
 def answer_in_thread(
     index: FactIndex,
     question: str,
@@ -179,10 +197,12 @@ def answer_in_thread(
         if cited is not None:
             return cited
     standalone = specificity(index, question) >= follow_up.standalone_specificity
-    if alone.answered and standalone:
-        return alone
     scored = score_in_thread(index, question, previous, config, follow_up)
     in_thread = answer_scored(index, question, scored, config)
+    if alone.answered and standalone:
+        if _stays_on_topic(in_thread, alone, previous, follow_up):
+            return replace(in_thread, follows=previous.question)
+        return alone
     if in_thread.answered or not standalone:
         # A message that says too little alone is never answered as if it stood alone: read
         # with its thread, or declined with the nearest facts of that reading.
