@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import functools
 import io
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -25,11 +27,12 @@ from retrieval.evaluate import (
     read_yaml,
 )
 from retrieval.followup import PreviousTurn, answer_in_thread
-from retrieval.knowledge import KnowledgeError, load_knowledge
+from retrieval.knowledge import ID_PATTERN, KnowledgeError, knowledge_files, load_knowledge
 from retrieval.screening import Screening, screen_question
 
 if TYPE_CHECKING:
     from retrieval.index import FactIndex
+    from retrieval.knowledge import Knowledge
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -335,13 +338,18 @@ def cmd_knowledge_try(args: argparse.Namespace, settings: Settings) -> int:
         extra_files: list[Path] = []  # already part of the folder
     else:
         extra_files = [extra]
-    result = load_knowledge(settings.knowledge_dir, extra_files)
+    # A draft (`knowledge draft`, facts still marked `draft: true`) can be tried before review.
+    result = load_knowledge(settings.knowledge_dir, extra_files, allow_drafts=True)
     for issue in result.issues:
         print(issue, file=sys.stderr if issue.severity == "error" else sys.stdout)
     if not result.ok:
         print(f"{extra}: not loaded: fix the error(s) above", file=sys.stderr)
         return EXIT_ERROR
-    index = _load_index(settings, extra_files)
+    assert result.knowledge is not None
+    if any(f.draft for f in result.knowledge.facts):
+        index = _index_of_drafts(settings, result.knowledge)
+    else:
+        index = _load_index(settings, extra_files)
     answer = answer_question(index, args.question)
     print(format_answer_text(answer))
     if answer.best is not None:
@@ -349,6 +357,141 @@ def cmd_knowledge_try(args: argparse.Namespace, settings: Settings) -> int:
         known_before = {f.id for f in before.facts} if before else set()
         where = "already in the knowledge" if answer.best.fact.id in known_before else "from your file"
         print(f"\n=> answered by fact '{answer.best.fact.id}' ({where})")
+    return EXIT_OK
+
+
+def _index_of_drafts(settings: Settings, knowledge: Knowledge) -> FactIndex:
+    """The index of knowledge already loaded with its drafts (``load_fact_index`` refuses drafts)."""
+    from bot.loading import shared_encoder
+    from retrieval.answer import warm_up
+    from retrieval.index import FactIndex
+
+    index = FactIndex.build(knowledge, shared_encoder(settings.embedding_model), cache_dir=settings.cache_dir)
+    warm_up(index)
+    return index
+
+
+def _fact_lines(folder: Path) -> dict[str, str]:
+    """Where each fact is defined ("knowledge/facts/judgements.yaml:4"), to say where to link back."""
+    where: dict[str, str] = {}
+    for path in knowledge_files(folder):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for n, line in enumerate(lines, 1):
+            m = re.match(r"^\s*-\s*id:\s*([a-z0-9][a-z0-9._-]*)\s*$", line)
+            if m:
+                where.setdefault(m[1], f"{path}:{n}")
+    return where
+
+
+def cmd_knowledge_draft(args: argparse.Namespace, settings: Settings) -> int:
+    """Propose a source entry and draft facts for a new article, in a file outside the folder."""
+    from pydantic import ValidationError
+
+    from retrieval.drafting import DraftInputError, draft_article, read_article, render_draft
+    from retrieval.knowledge import Source
+
+    def refuse(message: str, code: int = EXIT_USAGE) -> int:
+        print(f"knowledge draft: {message}", file=sys.stderr)
+        return code
+
+    sid = args.source_id
+    if not re.match(ID_PATTERN, sid):
+        return refuse(f"--source-id '{sid}' must be lowercase letters, digits, '.', '_' or '-'")
+    out = Path(args.output) if args.output else Path.cwd() / f"{sid}.draft.yaml"
+    folder = settings.knowledge_dir
+    if out.resolve().is_relative_to(folder.resolve()):
+        return refuse(
+            f"{out} is inside the knowledge folder ({folder}): "
+            "write the draft elsewhere, review it, then move it in"
+        )
+    text_rel = f"sources/{sid}.txt"
+    text_out = out.parent / text_rel
+    for path in (out, text_out):
+        if path.exists() and not args.force:
+            return refuse(f"{path} already exists (give --force to replace it)")
+    try:
+        article = read_article(Path(args.path))
+    except DraftInputError as exc:
+        return refuse(str(exc))
+    result = load_knowledge(folder)
+    if result.knowledge is None:
+        return refuse(
+            f"the knowledge folder {folder} has errors: run `ofsted-bot knowledge check`", EXIT_ERROR
+        )
+    knowledge = result.knowledge
+    if sid in knowledge.sources_by_id or (folder / text_rel).exists():
+        return refuse(f"source id '{sid}' already exists in {folder}: choose another --source-id")
+    publisher = args.publisher or article.publisher
+    title = args.title or article.title
+    for value, option in ((publisher, "--publisher"), (title, "--title"), (args.report, "--report")):
+        if not value:
+            return refuse(f"{option} is required: the article does not say it")
+    year = args.report_year
+    if year is None and (m := re.search(r"\b(20\d\d)/(\d\d)\b", args.report)):
+        year = 2000 + int(m[2])  # "Ofsted Annual Report 2017/18" covers the year ending 2018
+    try:
+        source = Source(
+            id=sid,
+            publisher=publisher,
+            title=title,
+            standfirst=article.standfirst if article.standfirst != title else None,
+            published=args.published or article.published,
+            url=article.url,
+            report=args.report,
+            report_year=year,
+            text_file=text_rel,
+        )
+    except ValidationError as exc:
+        return refuse("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    draft = draft_article(article.text, source, knowledge)
+    if not draft.facts:
+        return refuse(f"{args.path}: no sentence in the article states a figure or a finding")
+    where = _fact_lines(folder)
+    text_out.parent.mkdir(parents=True, exist_ok=True)
+    text_out.write_text(article.text, encoding="utf-8")
+    out.write_text(render_draft(draft, str(args.path), where), encoding="utf-8")
+    with_figures = sum(1 for f in draft.facts if f.figures)
+    print(f"wrote {out}: {len(draft.facts)} draft fact(s), {with_figures} with figures; text in {text_out}")
+    for fact in draft.facts:
+        for fid, why in fact.duplicate_of:
+            print(f"  duplicate: '{fact.id}' restates '{fid}' ({why})")
+        for fid in fact.related_back:
+            print(
+                f"  related: '{fact.id}' <-> '{fid}': "
+                f"also add '{fact.id}' to related of '{fid}' ({where.get(fid, '?')})"
+            )
+    print(
+        "next: review each fact and delete its `draft: true`; try it with: "
+        f'ofsted-bot knowledge try {out} "a question"'
+    )
+    return EXIT_OK
+
+
+def cmd_knowledge_coverage(args: argparse.Namespace, settings: Settings) -> int:
+    """Per source: the figures and sentences of its text that no fact quotes."""
+    from retrieval.drafting import coverage
+
+    result = load_knowledge(settings.knowledge_dir)
+    if result.knowledge is None:
+        for issue in result.errors:
+            print(issue, file=sys.stderr)
+        return EXIT_ERROR
+    report = coverage(result.knowledge)
+    if args.json:
+        print(json.dumps([c.to_dict() for c in report], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for c in report:
+        print(
+            f"{c.source_id}: figures {c.figures_covered}/{c.figures_total} covered ({c.share:.0%}); "
+            f"sentences {c.sentences_covered}/{c.sentences_total} quoted"
+        )
+        for figure, sentence in c.uncovered_figures:
+            print(f"  figure not quoted: {figure!r} in: {sentence}")
+        for sentence in c.uncovered_sentences:
+            print(f"  sentence not quoted: {sentence}")
     return EXIT_OK
 
 
@@ -418,6 +561,24 @@ def build_parser() -> argparse.ArgumentParser:
     trial.add_argument("file", help="a YAML file with new sources/facts (not yet in the folder)")
     trial.add_argument("question")
     trial.set_defaults(func=cmd_knowledge_try)
+    dr = ksub.add_parser(
+        "draft", help="draft a source and its facts from an article (.txt or saved .html), outside the folder"
+    )
+    dr.add_argument("path", help="the article: a .txt file or an .html page saved from the browser")
+    dr.add_argument("--source-id", required=True, help="id of the new source, e.g. example-news-2019-12-03")
+    dr.add_argument("--publisher", help="who published it (default: the page's site name)")
+    dr.add_argument("--title", help="the headline (default: the page's title, or the text's first line)")
+    dr.add_argument("--published", type=dt.date.fromisoformat, metavar="YYYY-MM-DD", help="publication date")
+    dr.add_argument("--report", help="the report edition it covers, e.g. 'Ofsted Annual Report 2018/19'")
+    dr.add_argument("--report-year", type=int, metavar="N", help="the year the reporting period ends")
+    dr.add_argument(
+        "-o", "--output", metavar="OUT.yaml", help="draft file (default: <source-id>.draft.yaml here)"
+    )
+    dr.add_argument("--force", action="store_true", help="replace an existing draft and its text")
+    dr.set_defaults(func=cmd_knowledge_draft)
+    cov = ksub.add_parser("coverage", help="per source: figures and sentences that no fact quotes")
+    cov.add_argument("--json", action="store_true")
+    cov.set_defaults(func=cmd_knowledge_coverage)
 
     gaps = sub.add_parser("gaps", help="unanswered questions grouped by similarity, and answer votes")
     gaps.add_argument("--since", type=int, metavar="DAYS", help="only the last DAYS days")

@@ -85,3 +85,73 @@ def parse_figure_text(text: str) -> ParsedFigure | None:
         scale = _SCALES[scale_word]
         return ParsedFigure(number * scale, None, scale, scale_word)
     return ParsedFigure(float(number), None)
+
+
+# --- finding figures in running text (``knowledge draft`` and ``knowledge coverage``) ----------
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+# Dates and years are when, not how many: never read as figures.
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b(?:,?\s+\d{{4}})?"
+    rf"|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"
+    rf"|\b(?:{_MONTHS})\s+\d{{4}}\b"
+    r"|(?<![£$€\d.,])\b(?:19|20)\d{2}(?:\s?[-–/]\s?\d{2,4})?\b(?!\s?%|\s?per ?cent|,\d)",
+    re.IGNORECASE,
+)
+_WORD_NUMBER = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))
+_FRACTION = "|".join(sorted(_DENOMINATORS, key=len, reverse=True))
+_SCALE_WORDS = r"(?:\s(?:million|billion|thousand)\b)?"
+_FIGURE = re.compile(
+    # money: £2bn, £1.5 million
+    r"[£$€]\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|m|k)\b|\s(?:billion|million|thousand)\b)?"
+    # percentages: 42%, 42 per cent
+    r"|\b\d+(?:\.\d+)?\s?(?:%|per ?cent\b)"
+    # numerals, with a scale word: 400,000, 66, 12 million
+    rf"|\b(?:\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?![\d/])(?:\s?(?:bn|m)\b)?{_SCALE_WORDS}"
+    # fractions in words: two thirds, a third, two-thirds, half of
+    rf"|\b(?:a|one|{_WORD_NUMBER})[\s-](?:{_FRACTION})\b|\bhalf\b(?=\s+of\b)"
+    # numbers in words: seven, twenty-one, two million
+    rf"|\b(?:{'|'.join(_TENS)})(?:[\s-](?:{'|'.join(k for k in _UNITS if _UNITS[k] < 10)}))?\b{_SCALE_WORDS}"
+    rf"|\b(?:{_WORD_NUMBER})\b{_SCALE_WORDS}",
+    re.IGNORECASE,
+)
+# "one" as a pronoun ("no one", "the one that") and "a third inspection" (an ordinal) are not figures.
+_NOT_A_COUNT_BEFORE = re.compile(r"\b(?:no|any|every|each|the|this|that|which|some)\s+$", re.IGNORECASE)
+_ORDINAL_AFTER = re.compile(r"^\s+(?!of\b|had\b|have\b|has\b|were\b|was\b|are\b|is\b)[a-z]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FigureSpan:
+    start: int
+    end: int
+    text: str
+    parsed: ParsedFigure
+
+
+def find_figures(text: str) -> list[FigureSpan]:
+    """Every figure written in the text, in order: numerals, percentages, money, number words
+    and fractions, each read by ``parse_figure_text``; dates and years are left out."""
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(text)]
+    found: list[FigureSpan] = []
+    for m in _FIGURE.finditer(text):
+        start, end, raw = m.start(), m.end(), m.group()
+        if any(s < end and start < e for s, e in dates):
+            continue
+        low = raw.lower()
+        if low == "one" and _NOT_A_COUNT_BEFORE.search(text[max(0, start - 12) : start]):
+            continue
+        parts = low.split()
+        ordinal_word = (
+            len(parts) == 2
+            and parts[0] in ("a", "one")
+            and parts[1] in ("third", "quarter", "fifth", "tenth")
+        )
+        if ordinal_word and _ORDINAL_AFTER.match(text[end : end + 20]):
+            continue
+        parsed = parse_figure_text(raw)
+        if parsed is not None:
+            found.append(FigureSpan(start, end, raw, parsed))
+    return found

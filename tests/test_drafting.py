@@ -1,0 +1,457 @@
+"""``ofsted-bot knowledge draft`` and ``knowledge coverage``: through the CLI, plus the pure core."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from retrieval.drafting import coverage, draft_article, propose_statement, read_article
+from retrieval.figures import find_figures
+from retrieval.knowledge import Source, load_knowledge, require_knowledge, verify_quote
+from retrieval.textnorm import fold_for_match
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "ofsted-bot"
+SEEDS = REPO.parent / "shared" / "seeds"
+LOCUM_SEED = SEEDS / "000_0340248b376c9c03.txt"
+CC_SEED = SEEDS / "002_5187a7422f3d0d11.txt"
+SEED_ARGS = {
+    LOCUM_SEED: ["--publisher", "Locum Today", "--report", "Ofsted Annual Report 2017/18"],
+    CC_SEED: [
+        "--publisher",
+        "Community Care",
+        "--report",
+        "Ofsted Annual Report 2016/17",
+        "--report-year",
+        "2017",
+    ],
+}
+needs_seeds = pytest.mark.skipif(not LOCUM_SEED.is_file(), reason="shared/seeds not laid out")
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "CACHE_DIR": str(REPO / ".cache/embeddings"),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [str(BIN), *args], capture_output=True, text=True, env=full_env, timeout=300, cwd=cwd, check=False
+    )
+
+
+def tree(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+def copy_knowledge(tmp_path: Path) -> Path:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(REPO / "knowledge", folder)
+    return folder
+
+
+def _folded(s: str) -> str:
+    return fold_for_match(s).lower().strip(" .,;:\"'")
+
+
+# --- drafting the seed articles ---------------------------------------------------------------
+
+
+@needs_seeds
+@pytest.mark.parametrize("seed", [LOCUM_SEED, CC_SEED], ids=["locum", "community-care"])
+def test_seed_draft_is_refused_until_reviewed_then_loads(tmp_path: Path, seed: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    out = run("knowledge", "draft", str(seed), "--source-id", "new-article", *SEED_ARGS[seed], cwd=work)
+    assert out.returncode == 0, out.stderr
+    draft_path, text_path = work / "new-article.draft.yaml", work / "sources" / "new-article.txt"
+    draft = yaml.safe_load(draft_path.read_text(encoding="utf-8"))
+    facts = draft["facts"]
+    assert len(facts) >= 15 and all(f["draft"] is True for f in facts)
+    # Never invented: every quote is verbatim in the saved text, and in the article as given.
+    saved = text_path.read_text(encoding="utf-8")
+    for f in facts:
+        assert verify_quote(f["quote"], saved), f["quote"]
+        assert verify_quote(f["quote"], seed.read_text(encoding="utf-8")), f["quote"]
+        assert len(f["questions"]) == 4
+    # The site furniture is not in the saved text.
+    for furniture in ("Share this article", "Latest articles", "Comments are closed", "Photo:"):
+        assert furniture not in saved
+    # The article is already in the knowledge: its facts are flagged as duplicates.
+    assert "duplicate:" in out.stdout
+
+    folder = copy_knowledge(tmp_path)
+    shutil.copy(text_path, folder / "sources" / "new-article.txt")
+    shutil.copy(draft_path, folder / "facts" / "new-article.yaml")
+    refused = run("knowledge", "check", str(folder), cwd=work)
+    assert refused.returncode == 1
+    messages = [line for line in refused.stderr.splitlines() if "draft: review" in line]
+    assert len(messages) == len(facts)
+    assert "then delete `draft: true`" in messages[0]
+
+    reviewed = [x for x in draft_path.read_text(encoding="utf-8").splitlines() if x.strip() != "draft: true"]
+    (folder / "facts" / "new-article.yaml").write_text("\n".join(reviewed) + "\n", encoding="utf-8")
+    result = load_knowledge(folder)
+    assert result.ok, [str(i) for i in result.errors]
+    assert run("knowledge", "check", str(folder), cwd=work).returncode == 0
+
+
+@needs_seeds
+def test_try_works_on_an_unreviewed_draft(tmp_path: Path) -> None:
+    ok = run("knowledge", "draft", str(CC_SEED), "--source-id", "cc-again", *SEED_ARGS[CC_SEED], cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    out = run(
+        "knowledge", "try", "cc-again.draft.yaml", "does deprivation affect ofsted ratings", cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    assert "=> answered by fact" in out.stdout
+
+
+@needs_seeds
+def test_html_page_is_extracted_without_furniture(tmp_path: Path) -> None:
+    text = (REPO / "knowledge/sources/locum-today-2018-12-04.txt").read_text(encoding="utf-8")
+    title, _, body = text.partition("\n\n")
+    parts: list[str] = []
+    for block in (b.strip() for b in body.split("\n\n") if b.strip()):
+        if block.startswith(("-", "●")):
+            item = f"<li>{block[1:].strip()}</li>"
+            parts[-1:] = (
+                [parts[-1].removesuffix("</ul>") + item + "</ul>"]
+                if parts[-1].endswith("</ul>")
+                else [
+                    parts[-1],
+                    f"<ul>{item}</ul>",
+                ]
+            )
+        else:
+            parts.append(f"<p>{block}</p>")
+    paragraphs = "\n".join(parts)
+    page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title} | Locum Today</title>
+    <meta property="og:site_name" content="Locum Today"></head><body>
+    <nav><a href="/">Home</a> <a href="/news">News</a> <a href="/jobs">Jobs</a></nav>
+    <div class="share">Share this article: <a>Twitter</a> <a>Facebook</a> <a>LinkedIn</a></div>
+    <article><h1>{title}</h1>{paragraphs}</article>
+    <aside class="newsletter"><h3>Subscribe to Locum Today</h3><p>Receive the latest interviews, features and
+    news stories in the Locum Today monthly email newsletter.</p><form><input name="email"></form></aside>
+    <section class="latest"><h3>Latest articles</h3><ul><li><a href="/a">10 things you should think about
+    before becoming a locum social worker</a></li><li><a href="/b">10 Top Tips for successful report
+    writing</a></li></ul></section>
+    <section class="comments"><h3>Leave a comment</h3><p>Comments are closed.</p></section>
+    <footer>© 2018 Locum Today. All rights reserved. Privacy policy. Cookies.</footer></body></html>"""
+    html = tmp_path / "page.html"
+    html.write_text(page, encoding="utf-8")
+    out = run(
+        "knowledge",
+        "draft",
+        str(html),
+        "--source-id",
+        "locum-html",
+        "--report",
+        "Ofsted Annual Report 2017/18",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    saved = (tmp_path / "sources" / "locum-html.txt").read_text(encoding="utf-8")
+    for furniture in (
+        "Share this article",
+        "Subscribe",
+        "Latest articles",
+        "10 Top Tips",
+        "Privacy policy",
+        "Jobs",
+    ):
+        assert furniture not in saved, furniture
+    draft = yaml.safe_load((tmp_path / "locum-html.draft.yaml").read_text(encoding="utf-8"))
+    assert draft["sources"][0]["publisher"] == "Locum Today"
+    quotes = [_folded(f["quote"]) for f in draft["facts"]]
+    curated = [f for f in require_knowledge(REPO / "knowledge").facts if f.source == "locum-today-2018-12-04"]
+    found = [f for f in curated if any(_folded(f.quote) in q or q in _folded(f.quote) for q in quotes)]
+    assert len(found) >= 0.9 * len(curated)
+
+
+def test_duplicates_and_related_across_editions(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Councils are improving\n\n"
+        "Currently, 42% of local authorities are judged good or outstanding, according to the report.\n",
+        encoding="utf-8",
+    )
+    same = run(
+        "knowledge",
+        "draft",
+        str(article),
+        "--source-id",
+        "same-edition",
+        "--publisher",
+        "X",
+        "--report",
+        "Ofsted Annual Report 2017/18",
+        cwd=tmp_path,
+    )
+    assert same.returncode == 0, same.stderr
+    assert "restates 'la-judgements-2017-18' (same figure and measure, same report edition)" in same.stdout
+    text = (tmp_path / "same-edition.draft.yaml").read_text(encoding="utf-8")
+    assert "# DUPLICATE of fact 'la-judgements-2017-18'" in text
+
+    later = run(
+        "knowledge",
+        "draft",
+        str(article),
+        "--source-id",
+        "next-edition",
+        "--publisher",
+        "X",
+        "--report",
+        "Ofsted Annual Report 2018/19",
+        cwd=tmp_path,
+    )
+    assert later.returncode == 0, later.stderr
+    draft = yaml.safe_load((tmp_path / "next-edition.draft.yaml").read_text(encoding="utf-8"))
+    (fact,) = draft["facts"]
+    assert "la-judgements-2017-18" in fact["related"]
+    assert f"also add '{fact['id']}' to related of 'la-judgements-2017-18'" in later.stdout
+    assert "knowledge/facts/judgements.yaml:" in later.stdout
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+
+def test_coverage_of_todays_knowledge_is_complete() -> None:
+    out = run("knowledge", "coverage", "--json", cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert {r["source"] for r in report} == {"locum-today-2018-12-04", "community-care-annual-report-2016-17"}
+    for r in report:
+        assert r["figures_total"] > 0 and r["figures_share"] == 1.0, r["uncovered_figures"]
+    text = run("knowledge", "coverage", cwd=REPO)
+    assert text.stdout.count("covered (100%)") == 2, text.stdout
+
+
+def test_a_removed_fact_shows_up_as_uncovered(tmp_path: Path) -> None:
+    folder = copy_knowledge(tmp_path)
+    path = folder / "facts" / "ilacs-and-sif.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["facts"] = [f for f in data["facts"] if f["id"] != "focused-visits"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = run("knowledge", "coverage", "--json", cwd=tmp_path, env={"KNOWLEDGE_DIR": str(folder)})
+    assert out.returncode == 0, out.stderr
+    locum = next(r for r in json.loads(out.stdout) if r["source"] == "locum-today-2018-12-04")
+    assert locum["figures_share"] < 1.0
+    assert [u["figure"] for u in locum["uncovered_figures"]] == ["39"]
+    assert any("the focused visit" in s for s in locum["uncovered_sentences"])
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+def _html_without_article() -> str:
+    return (
+        "<html><head><title>Locum Today</title></head><body><nav><a href='/'>Home</a> <a>Jobs</a></nav>"
+        "<div class='share'>Share this article</div><footer>© Locum Today. Cookies.</footer></body></html>"
+    )
+
+
+BAD_INPUTS = {
+    "empty": ("a.txt", b"", "the file is empty"),
+    "pdf": ("a.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n", "this is a PDF"),
+    "pdf-named-txt": ("a.txt", b"%PDF-1.4\n1 0 obj\n", "this is a PDF"),
+    "binary": ("a.txt", bytes(range(256)) * 40, "binary file"),
+    "no-article-html": ("a.html", _html_without_article().encode(), "no article text found"),
+    "latin-1": (
+        "a.txt",
+        "Councils face a £2bn gap — said the report.\n".encode("latin-1", "replace") * 3,
+        "not UTF-8",
+    ),
+    "five-mb": (
+        "a.html",
+        b"<html><body>" + b"<p>The council said so.</p>" * 200_000 + b"</body></html>",
+        "too big",
+    ),
+    "headings-only": ("a.txt", b"Headline\n\nAnother heading\n", "no article text found"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_gets_one_line_and_writes_nothing(tmp_path: Path, case: str) -> None:
+    name, content, expected = BAD_INPUTS[case]
+    folder = copy_knowledge(tmp_path)
+    before = tree(folder)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / name).write_bytes(content)
+    out = run(
+        "knowledge",
+        "draft",
+        name,
+        "--source-id",
+        "new-one",
+        "--publisher",
+        "X",
+        "--report",
+        "R",
+        cwd=work,
+        env={"KNOWLEDGE_DIR": str(folder)},
+    )
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "Traceback" not in out.stderr, out.stderr
+    assert tree(folder) == before
+    assert sorted(p.name for p in work.iterdir()) == [name]
+
+
+@needs_seeds
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--source-id", "locum-today-2018-12-04"], "already exists"),
+        (["--source-id", "Bad Id"], "must be lowercase"),
+        (["--source-id", "new-one", "-o", "KNOWLEDGE/facts/new.yaml"], "inside the knowledge folder"),
+        (["--source-id", "new-one", "--report", ""], "--report is required"),
+    ],
+)
+def test_bad_options_write_nothing(tmp_path: Path, extra: list[str], expected: str) -> None:
+    folder = copy_knowledge(tmp_path)
+    before = tree(folder)
+    extra = [str(folder) + x.removeprefix("KNOWLEDGE") if x.startswith("KNOWLEDGE") else x for x in extra]
+    out = run(
+        "knowledge",
+        "draft",
+        str(LOCUM_SEED),
+        "--publisher",
+        "X",
+        "--report",
+        "R",
+        *extra,
+        cwd=tmp_path,
+        env={"KNOWLEDGE_DIR": str(folder)},
+    )
+    assert out.returncode != 0
+    assert len(out.stderr.strip().splitlines()) == 1 and expected in out.stderr, out.stderr
+    assert tree(folder) == before
+    assert not list(tmp_path.glob("*.draft.yaml"))
+
+
+def test_an_existing_draft_is_not_overwritten(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Head\n\nSeven local authorities are struggling to improve, the report says.\n", "utf-8"
+    )
+    args = ("knowledge", "draft", str(article), "--source-id", "x1", "--publisher", "X", "--report", "R")
+    assert run(*args, cwd=tmp_path).returncode == 0
+    again = run(*args, cwd=tmp_path)
+    assert again.returncode != 0 and "already exists (give --force" in again.stderr
+    assert run(*args, "--force", cwd=tmp_path).returncode == 0
+
+
+# --- the pure core ----------------------------------------------------------------------------
+
+
+def _source(**kw: object) -> Source:
+    base: dict[str, object] = {
+        "id": "s", "publisher": "P", "title": "Headline", "published": None, "url": None,
+        "report": "Ofsted Annual Report 2018/19", "report_year": 2019, "text_file": "sources/s.txt",
+    }  # fmt: skip
+    return Source.model_validate(base | kw)
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("42% of councils and 13 per cent inadequate", [("42%", 42, "%"), ("13 per cent", 13, "%")]),
+        ("a £2bn gap by 2020", [("£2bn", 2, "£bn")]),
+        ("almost 12 million children", [("12 million", 12_000_000, None)]),
+        (
+            "Two thirds improved; just over a third had",
+            [("Two thirds", 2 / 3, None), ("a third", 1 / 3, None)],
+        ),
+        (
+            "Seven LAs, twenty-one visits, 400,000 children",
+            [("Seven", 7, None), ("twenty-one", 21, None), ("400,000", 400_000, None)],
+        ),
+        ("on 1 April 2016, in 2009-14, the 1989 Act, 2017/18, 4th December 2018", []),
+        ("no one knows; a third inspection", []),
+    ],
+)
+def test_find_figures(text: str, figures: list[tuple[str, float, str | None]]) -> None:
+    found = [(f.text, f.parsed.value, f.parsed.unit) for f in find_figures(text)]
+    assert [t for t, _, _ in found] == [t for t, _, _ in figures]
+    for (_, value, unit), (_, want_value, want_unit) in zip(found, figures, strict=True):
+        assert value == pytest.approx(want_value) and unit == want_unit
+
+
+@pytest.mark.parametrize(
+    ("quote", "statement"),
+    [
+        (
+            "Two thirds of LAs have improved at re-inspection, the report adds.",
+            "Two thirds of LAs have improved at re-inspection.",
+        ),
+        (
+            "Ofsted explains that nationally, the overall effectiveness of LAs continues to improve.",
+            "Nationally, the overall effectiveness of LAs continues to improve.",
+        ),
+        (
+            "However, the inspectorate warns that grooming gangs are a challenge.",
+            "Grooming gangs are a challenge.",
+        ),
+        ("Indeed, older neglected children can be victims", "Older neglected children can be victims."),
+    ],
+)
+def test_propose_statement_only_deletes_wrappers(quote: str, statement: str) -> None:
+    assert propose_statement(quote) == statement
+
+
+def test_draft_article_quotes_speech_without_its_wrapper() -> None:
+    text = (
+        "Headline\n\n"
+        '"We monitor inadequate local authorities. Seven local authorities, though, are struggling'
+        ' to improve," it added.\n\n'
+        "The final six SIF inspections resulted in five LAs being judged good and one as requires"
+        " improvement to be good.\n"
+        "- Of the 16 LAs inspected three were judged outstanding\n"
+        "- Eight were judged as good\n"
+    )
+    draft = draft_article(text, _source(), require_knowledge(REPO / "knowledge"))
+    quotes = [f.quote for f in draft.facts]
+    assert "Seven local authorities, though, are struggling to improve" in quotes
+    assert "We monitor inadequate local authorities." in quotes
+    assert all(verify_quote(q, text) for q in quotes)
+    by_quote = {f.quote: f for f in draft.facts}
+    seven = by_quote["Seven local authorities, though, are struggling to improve"].figures[0]
+    assert (seven.value, seven.unit) == (7, "local authorities")
+    eight = by_quote["Eight were judged as good"].figures[0]  # counts the list's noun
+    assert (eight.value, eight.unit) == (8, "local authorities")
+    final = [(g.text, g.value, g.unit) for g in by_quote[quotes[2]].figures]
+    assert final == [
+        ("six", 6, "inspections"),
+        ("five", 5, "local authorities"),
+        ("one", 1, "local authorities"),
+    ]
+    assert all(f.tags and len(f.questions) == 4 for f in draft.facts)
+
+
+def test_coverage_pure_function_reports_each_source() -> None:
+    k = require_knowledge(REPO / "knowledge")
+    report = {c.source_id: c for c in coverage(k)}
+    assert all(c.share == 1.0 for c in report.values())
+    assert report["locum-today-2018-12-04"].figures_total >= 30
+    assert all(c.uncovered_sentences == () for c in report.values())
+
+
+@needs_seeds
+def test_read_article_strips_furniture_from_text_seeds() -> None:
+    article = read_article(CC_SEED)
+    assert article.title == "Deprivation an indicator in some ratings according to Ofsted research"
+    curated = (REPO / "knowledge/sources/community-care-annual-report-2016-17.txt").read_text(
+        encoding="utf-8"
+    )
+    assert article.text.strip() == curated.strip()
+    assert read_article(LOCUM_SEED).published is not None
