@@ -38,8 +38,18 @@ class Admin:
                 return blocks.plain_blocks(
                     "Reloading is not available in this process."
                 ), "Reload unavailable"
-            result = self.reloader.reload("command")
-            return blocks.reload_result_blocks(result), result.summary()
+            if self.reloader.replicas is None:
+                result = self.reloader.reload("command")
+                return blocks.reload_result_blocks(result), result.summary()
+            # Here now; every other replica within a poll (bot.reload.ReplicaSync).
+            result, problem = self.reloader.replicas.reload_everywhere()
+            note = (
+                f"This replica ({self.reloader.replicas.replica_id}) reloaded; {problem}."
+                if problem
+                else "Every other replica reloads within a few seconds (see `/ofsted status`)."
+            )
+            return blocks.reload_result_blocks(result) + blocks.plain_blocks(note), result.summary()
         if subcommand == "status":
-            return blocks.status_blocks(self.holder.index, self.reloader, self.settings), "Knowledge status"
+            status = blocks.status_blocks(self.holder.index, self.reloader, self.settings, store=self.store)
+            return status, "Knowledge status"
         return blocks.gaps_blocks(self.gaps_report()), "Knowledge gaps"

@@ -205,14 +205,40 @@ class Answerer:
 
 
 class QuestionRateLimiter:
-    """At most ``per_minute`` questions per user in any minute (a moving window, in memory)."""
+    """At most ``per_minute`` questions per user in any minute (a moving window).
 
-    def __init__(self, per_minute: int) -> None:
+    With a ``store`` the window is kept in the shared database, so the limit holds for the bot as
+    a whole however the load balancer spreads a user's questions over replicas; while the
+    database cannot be reached, each replica counts in memory (the limit is then per replica).
+    Without one, it is counted in this process's memory.
+    """
+
+    def __init__(self, per_minute: int, store: FeedbackStore | None = None) -> None:
+        self.per_minute = per_minute
         self._item = limits.RateLimitItemPerMinute(per_minute)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._store = store
+        self._shared_failing = False
+
+    @property
+    def shared(self) -> bool:
+        return self._store is not None
 
     def seconds_to_wait(self, user_id: str) -> int:
         """0 and count the question when the user may ask now; else seconds until they may."""
+        if self._store is not None:
+            try:
+                wait = self._store.take_question_slot(user_id, self.per_minute)
+            except Exception as exc:
+                if not self._shared_failing:
+                    reason = type(exc).__name__
+                    log.warning("shared question limit unavailable (%s): counting per replica", reason)
+                    self._shared_failing = True
+            else:
+                if self._shared_failing:
+                    log.warning("shared question limit available again")
+                    self._shared_failing = False
+                return max(1, math.ceil(wait)) if wait > 0 else 0
         if self._limiter.hit(self._item, user_id):
             return 0
         reset_at = self._limiter.get_window_stats(self._item, user_id).reset_time

@@ -29,6 +29,7 @@ from retrieval.evaluate import (
 from retrieval.followup import PreviousTurn, answer_in_thread
 from retrieval.knowledge import ID_PATTERN, KnowledgeError, knowledge_files, load_knowledge
 from retrieval.screening import Screening, screen_question
+from retrieval.textnorm import without_surrogates
 
 if TYPE_CHECKING:
     from retrieval.index import FactIndex
@@ -68,10 +69,6 @@ def format_answer_text(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
 def _load_index(settings: Settings, extra_files: Sequence[Path] = ()) -> FactIndex:
     from bot.loading import load_fact_index  # imports torch: only for commands that need it
 
@@ -106,7 +103,7 @@ def ask_one(
     ``index`` is called only for a question that is searched: a refusal needs no model.
     """
     # Bytes in argv that were not UTF-8 arrive as lone surrogates, which the tokenizer rejects.
-    question = question.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    question = without_surrogates(question)
     screening = screen_question(question)
     if screening.verdict != "ok" and question.strip():
         if as_json:
@@ -593,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = _settings()
+        settings = Settings.from_env()
         if args.command == "ask" and args.question == "-" and not args.json:
             args.json = True  # stdin mode always prints JSON lines
         return int(args.func(args, settings))

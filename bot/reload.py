@@ -4,22 +4,38 @@ A reload is all-or-nothing. If the folder does not validate, the running bot kee
 from the last good index and the errors are kept for ``/ofsted status`` and reported to the
 admins. Questions in flight hold their own reference to the old index, so none fails during a
 swap. Only new or changed texts are embedded (the embedding cache does the rest).
+
+With several replicas, ``ReplicaSync`` carries an admin's ``/ofsted reload`` to all of them: the
+replica asked writes a reload request row to the shared database and reloads at once; every
+other replica polls for new requests every ``REPLICA_POLL_SECONDS`` and reloads in turn. Each
+replica also writes what it last loaded there, for ``/ofsted status``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from retrieval.index import FactIndex
 from retrieval.knowledge import KnowledgeError, KnowledgeIssue
 
+if TYPE_CHECKING:
+    from bot.store import FeedbackStore
+
 log = logging.getLogger(__name__)
+
+# How often each replica looks for a reload request from another (one tiny query each time).
+REPLICA_POLL_SECONDS = 1.0
+# How often it says it is alive, when nothing else made it write.
+REPLICA_HEARTBEAT_SECONDS = 10.0
 
 # How long the folder must be quiet before a reload starts (editors save in several steps).
 DEBOUNCE_MS = 400
@@ -47,7 +63,7 @@ class IndexHolder:
 class ReloadResult:
     ok: bool
     at: dt.datetime
-    trigger: str  # "start", "watch", "command"
+    trigger: str  # "start", "watch", "command", "request" (asked of another replica)
     seconds: float
     facts: int = 0
     sources: int = 0
@@ -72,6 +88,9 @@ class KnowledgeReloader:
     holder: IndexHolder
     load: Callable[[Settings], FactIndex]
     on_failure: Callable[[ReloadResult], None] | None = None
+    # Called after every reload, good or not (ReplicaSync reports it to the other replicas).
+    after_reload: Callable[[ReloadResult], None] | None = None
+    replicas: ReplicaSync | None = None
     last: ReloadResult | None = None
     loaded_at: dt.datetime | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -110,6 +129,11 @@ class KnowledgeReloader:
                 )
             self.last = result
         log.info("knowledge %s: %s", trigger, result.summary())
+        if self.after_reload is not None:
+            try:
+                self.after_reload(result)
+            except Exception:
+                log.exception("could not report the reload to the other replicas")
         if not result.ok and self.on_failure is not None:
             try:
                 self.on_failure(result)
@@ -148,3 +172,131 @@ class KnowledgeReloader:
                 # The folder may be briefly missing (a deploy swapping it): wait and watch again.
                 log.warning("knowledge watch interrupted; retrying", exc_info=True)
                 self._stop.wait(2.0)
+
+
+def default_replica_id() -> str:
+    """Host name and process id: unique per container (or per process on one host)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class ReplicaSync:
+    """This replica's part in reloads across replicas, through the shared database.
+
+    A request row (not PostgreSQL ``NOTIFY``): it works on SQLite too, a replica that was
+    restarting or cut off finds the newest request when it is back, and the same table tells
+    ``/ofsted status`` who reloaded what. The cost is one small query per poll.
+    """
+
+    store: FeedbackStore
+    reloader: KnowledgeReloader
+    replica_id: str = field(default_factory=default_replica_id)
+    poll_seconds: float = REPLICA_POLL_SECONDS
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    _seen_request: int | None = None  # None until the database has been reached once
+    _last_report: float = 0.0
+    _lost: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __post_init__(self) -> None:
+        self.reloader.replicas = self
+        self.reloader.after_reload = self.report
+
+    def start(self) -> None:
+        """Note the newest request (the first load is newer than it) and start polling."""
+        self._catch_up()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="replica-sync", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling and take this replica off the list (a killed one ages out instead)."""
+        self._stop.set()
+        try:
+            self.store.forget_replica(self.replica_id)
+        except Exception as exc:
+            log.info("could not remove replica %s from the list (%s)", self.replica_id, type(exc).__name__)
+
+    def reload_everywhere(self) -> tuple[ReloadResult, str | None]:
+        """Reload here now and ask every other replica to; the result here, and why the others
+        could not be asked (None when they were)."""
+        problem: str | None = None
+        try:
+            request = self.store.request_reload(self.replica_id)
+        except Exception as exc:
+            problem = f"the other replicas could not be asked (database unavailable: {type(exc).__name__})"
+            log.warning("reload request not shared: %s", problem)
+        else:
+            with self._lock:  # our own request: handled by this reload, not by our poller
+                self._seen_request = max(self._seen_request or 0, request)
+        return self.reloader.reload("command"), problem
+
+    def report(self, result: ReloadResult | None = None) -> None:
+        """Write that this replica is alive and, after a reload, what it now has loaded."""
+        load: dict[str, object] = {}
+        last = result or self.reloader.last
+        if last is not None:
+            load = {
+                "loaded_at": self.reloader.loaded_at,
+                "reload_trigger": last.trigger,
+                "reload_ok": last.ok,
+                "reload_summary": last.summary(),
+                "reload_request_id": self._seen_request,
+            }
+            index = self.reloader.holder.index
+            if index is not None:
+                load |= {"facts": len(index.knowledge.facts), "sources": len(index.knowledge.sources)}
+        try:
+            self.store.report_replica(self.replica_id, started_at=self.started_at, load=load)
+        except Exception as exc:
+            self._lost_contact(exc)
+            return
+        self._last_report = time.monotonic()
+
+    def _catch_up(self) -> int | None:
+        try:
+            latest = self.store.latest_reload_request()
+        except Exception as exc:
+            self._lost_contact(exc)
+            return None
+        if self._lost:
+            log.warning("replica %s: the shared database is reachable again", self.replica_id)
+            self._lost = False
+        with self._lock:
+            if self._seen_request is None:
+                self._seen_request = latest  # what we loaded at start is newer than any request
+                return None
+            if latest <= self._seen_request:
+                return None
+            self._seen_request = latest
+        return latest
+
+    def _lost_contact(self, exc: Exception) -> None:
+        if not self._lost:  # one line when contact is lost, not one per poll
+            log.warning(
+                "replica %s: cannot reach the shared database (%s); reloads asked of other replicas"
+                " wait until it is back",
+                self.replica_id,
+                type(exc).__name__,
+            )
+            self._lost = True
+
+    def poll_once(self) -> bool:
+        """Reload if another replica asked since we last looked; whether we did."""
+        request = self._catch_up()
+        if request is not None:
+            log.info("replica %s: reload request %d from another replica", self.replica_id, request)
+            self.reloader.reload("request")  # reports itself through after_reload
+            return True
+        if time.monotonic() - self._last_report >= REPLICA_HEARTBEAT_SECONDS:
+            self.report()
+        return False
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.poll_once()
+            except Exception:
+                log.exception("replica sync failed; trying again")

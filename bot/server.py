@@ -4,6 +4,10 @@ HTTP mode serves Bolt through its WSGI adapter on waitress: ``POST /slack/events
 ``GET /healthz`` (200 once the knowledge index is loaded, 503 before). Socket Mode needs no
 public URL; ``/healthz`` is still served on PORT so a container health check works in both.
 The knowledge index and the model are loaded once, before any request is accepted.
+
+Several replicas may share one ``DATABASE_URL`` (see "Running several replicas" in the README):
+the retention purge runs in one of them at a time, ``/ofsted reload`` reaches them all through
+``ReplicaSync``, and an unreachable database at start is one warning, not a failed start.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -27,9 +32,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_app, build_client
-from bot.reload import IndexHolder, KnowledgeReloader, ReloadResult
+from bot.reload import IndexHolder, KnowledgeReloader, ReloadResult, ReplicaSync, default_replica_id
 from bot.settings import Settings, SettingsError
-from bot.store import FeedbackStore
+from bot.store import FeedbackStore, StoreUnavailable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -43,6 +48,11 @@ HTTP_THREADS = 16
 # far larger is refused by waitress with 413 before it reaches Bolt.
 MAX_REQUEST_BODY_BYTES = 512 * 1024
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# The purge at start runs once however many replicas start together (and again on a restart
+# after this long); the daily one once a day across all replicas, whichever wakes first.
+START_PURGE_EVERY = timedelta(minutes=10)
+DAILY_PURGE_EVERY = timedelta(hours=23)
+PURGE_CHECK_SECONDS = 3600
 
 _SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{32}")
 _TOKEN_PATTERNS = (re.compile(r"xox[a-z]-[A-Za-z0-9-]+"), re.compile(r"xapp-[A-Za-z0-9-]+"))
@@ -198,13 +208,24 @@ class AdminNotifier:
                 log.warning("could not tell admin %s about the failed reload (%s)", admin, type(exc).__name__)
 
 
-def _purge_daily(store: FeedbackStore, retention_days: int) -> None:
+def _purge(store: FeedbackStore, retention_days: int, every: timedelta, replica_id: str) -> None:
+    try:
+        removed = store.purge_if_due(retention_days, every, by=replica_id)
+    except StoreUnavailable as exc:
+        log.warning("retention purge skipped: %s", exc)
+    except Exception:
+        log.exception("retention purge failed")
+    else:
+        if removed is None:
+            log.info("retention purge: already done by a replica (or running in one)")
+        else:
+            log.info("retention purge: %d rows older than %d days removed", removed, retention_days)
+
+
+def _purge_daily(store: FeedbackStore, retention_days: int, replica_id: str) -> None:
     def loop() -> None:
-        while not stop.wait(24 * 3600):
-            try:
-                log.info("retention purge: %d rows removed", store.purge_older_than(retention_days))
-            except Exception:
-                log.exception("retention purge failed")
+        while not stop.wait(PURGE_CHECK_SECONDS):
+            _purge(store, retention_days, DAILY_PURGE_EVERY, replica_id)
 
     stop = threading.Event()
     threading.Thread(target=loop, name="retention-purge", daemon=True).start()
@@ -248,13 +269,17 @@ def serve(settings: Settings) -> int:
         return _fail(f"cannot reach the Slack Web API at {api_url} ({type(exc).__name__}: {exc})")
     log.info("bot user %s in team %s (Web API %s)", identity.get("user_id"), identity.get("team_id"), api_url)
 
+    replica_id = default_replica_id()
     try:
-        store = FeedbackStore.from_settings(settings)
-        purged = store.purge_older_than(settings.retention_days)
-    except Exception as exc:  # a bad DATABASE_URL, an unreachable database
-        return _fail(f"cannot open DATABASE_URL ({type(exc).__name__}: {exc})")
-    log.info("feedback store ready (%d rows older than %d days purged)", purged, settings.retention_days)
-    _purge_daily(store, settings.retention_days)
+        # An unreachable database is one warning (logged by the store) and retried on use.
+        store = FeedbackStore.from_settings(settings, require_database=False)
+    except Exception as exc:  # a malformed DATABASE_URL, an unknown driver
+        return _fail(f"cannot use DATABASE_URL ({type(exc).__name__}: {exc})")
+    health = store.health()
+    state = "ready" if health.available else "unavailable"
+    log.info("replica %s; feedback store: %s, %s", replica_id, health.backend, state)
+    _purge(store, settings.retention_days, START_PURGE_EVERY, replica_id)
+    _purge_daily(store, settings.retention_days, replica_id)
 
     from bot.loading import load_fact_index  # imports torch
 
@@ -266,11 +291,14 @@ def serve(settings: Settings) -> int:
         load=lambda s: load_fact_index(s, show_progress=False),
         on_failure=AdminNotifier(client, settings.admin_user_ids),
     )
+    sync = ReplicaSync(store, reloader, replica_id=replica_id)
     app = build_app(settings, holder, reloader=reloader, store=store)
 
     log.info("loading knowledge from %s and the embedding model", settings.knowledge_dir)
+    sync.start()  # before the first load: only requests made after it need another reload
     first = reloader.reload("start")
     if not first.ok:
+        sync.stop()
         print("the knowledge folder has errors:", file=sys.stderr)
         for issue in first.errors:
             print(f"  {issue}", file=sys.stderr)
@@ -281,9 +309,12 @@ def serve(settings: Settings) -> int:
     log.info("knowledge loaded: %d facts from %s", len(knowledge.facts), "; ".join(knowledge.reports))
     reloader.watch()
 
-    if settings.socket_mode:
-        return serve_socket_mode(app, holder, settings)
-    return serve_http(app, holder, settings)
+    try:
+        if settings.socket_mode:
+            return serve_socket_mode(app, holder, settings)
+        return serve_http(app, holder, settings)
+    finally:
+        sync.stop()
 
 
 def serve_http(app: App, holder: IndexHolder, settings: Settings) -> int:

@@ -1,11 +1,23 @@
 """Answer votes and unanswered questions ("gaps"), kept in one SQL database.
 
 SQLAlchemy Core with portable types only, so the default SQLite file under var/ and a PostgreSQL
-shared by several replicas both work; the schema is created on start.
+shared by several replicas both work. The schema is versioned with Alembic (``bot/migrations``)
+and migrated on start by whichever replica gets there first: the upgrade runs under a PostgreSQL
+advisory lock (on SQLite, in a ``BEGIN IMMEDIATE`` transaction), so replicas starting together
+neither fail nor create anything twice.
+
+Besides votes and gaps the database holds what replicas share (see "Running several replicas" in
+the README): who is running and what each loaded, reload requests, the per-user question window
+and when the retention purge last ran.
+
+A database that cannot be reached does not stop the bot: ``require_database=False`` opens lazily
+(retrying at most every few seconds), and every vote or gap that could not be written is counted
+and logged (``health()``), never dropped silently.
 
 Questions may hold personal data about children and families:
 
-* Slack user ids are never stored, only an HMAC-SHA256 of them. The key is ``FEEDBACK_HASH_KEY``
+* Slack user ids are never stored, only an HMAC-SHA256 of them (the question-rate window keeps a
+  separately keyed hash for one minute). The key is ``FEEDBACK_HASH_KEY``
   when set, otherwise a random key created once and kept in the database itself, so hashes stay
   the same across restarts and replicas.
 * With ``keep_question_text`` False (``GAPS_LOG=off``) no question text and no user hash is
@@ -25,8 +37,10 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,8 +49,10 @@ from types import TracebackType
 from typing import Any, Literal, NamedTuple, get_args
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -54,11 +70,13 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 GapKind = Literal["declined", "low_confidence"]
 GAP_KINDS: tuple[str, ...] = get_args(GapKind)
@@ -67,6 +85,21 @@ MAX_ANSWER_KEY_LENGTH = 255
 _USER_HASH_KEY_NAME = "user_hash_key"
 # A vote races another replica at most once in practice (see record_vote); the rest is margin.
 _VOTE_ATTEMPTS = 3
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# While the database is unreachable, try it again at most this often (a connect attempt waits up
+# to _CONNECT_TIMEOUT_SECONDS; questions must not queue behind it).
+_RETRY_SECONDS = 5.0
+_CONNECT_TIMEOUT_SECONDS = 5
+# PostgreSQL advisory lock keys (single-bigint key space; the per-user rate lock uses the two-int
+# space, which never overlaps it): arbitrary constants, the same in every replica.
+_MIGRATION_LOCK = 7_301_512_001
+_PURGE_LOCK = 7_301_512_002
+_RATE_LOCK_SPACE = 73_015
+PURGE_TASK = "retention_purge"
+RATE_WINDOW_SECONDS = 60.0
+# A replica not seen for this long is shown as gone in the status, and forgotten after a day.
+REPLICA_STALE_SECONDS = 30.0
+_REPLICA_FORGET = timedelta(days=1)
 
 metadata = MetaData()
 
@@ -105,6 +138,83 @@ keys_table = Table(
     Column("value", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+
+# Shared by replicas (migration 0002): see ReplicaSync in bot/reload.py and QuestionRateLimiter.
+replicas_table = Table(
+    "bot_replicas",
+    metadata,
+    Column("replica_id", String(200), primary_key=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+    Column("loaded_at", DateTime),
+    Column("facts", Integer),
+    Column("sources", Integer),
+    Column("reload_trigger", String(20)),
+    Column("reload_ok", Boolean),
+    Column("reload_summary", Text),
+    Column("reload_request_id", Integer),  # the last reload request this replica carried out
+)
+
+reload_requests_table = Table(
+    "bot_reload_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("requested_at", DateTime, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+)
+
+rate_hits_table = Table(
+    "bot_rate_limit_hits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(64), nullable=False),
+    Column("at", Double, nullable=False),  # Unix seconds
+    Index("ix_bot_rate_limit_hits_user_at", "user_key", "at"),
+)
+
+task_runs_table = Table(
+    "bot_task_runs",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("last_run_at", DateTime, nullable=False),
+    Column("run_by", String(200)),
+)
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached (or set up) right now; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """For the log and ``/ofsted status``: is the database there, and what could not be written."""
+
+    backend: str
+    available: bool
+    dropped_votes: int
+    dropped_gaps: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class ReplicaRow:
+    """One replica as it last reported itself."""
+
+    replica_id: str
+    started_at: datetime  # timezone-aware UTC, like every time read back
+    seen_at: datetime
+    loaded_at: datetime | None
+    facts: int | None
+    sources: int | None
+    reload_trigger: str | None
+    reload_ok: bool | None
+    reload_summary: str | None
+    reload_request_id: int | None
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        moment = now or datetime.now(UTC)
+        return (moment - self.seen_at).total_seconds() > REPLICA_STALE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -146,92 +256,223 @@ def _stored_time(moment: datetime | None) -> datetime:
     return moment
 
 
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None else None
+
+
+def database_url_for_driver(database_url: str) -> URL:
+    """The URL with the driver we ship: ``postgresql://`` (and ``postgres://``) mean psycopg 3.
+
+    SQLAlchemy's default PostgreSQL driver is psycopg2, which is not installed; an explicit
+    ``postgresql+driver://`` is left as it is.
+    """
+    url = make_url(database_url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
 def _create_engine(database_url: str) -> tuple[Engine, bool]:
     """The engine for a URL, and whether it is SQLite (which needs writes serialised)."""
-    url = make_url(database_url)
+    url = database_url_for_driver(database_url)
     if url.get_backend_name() != "sqlite":
-        # pre_ping: a replica's idle pooled connections may have been dropped by the server.
-        return create_engine(url, pool_pre_ping=True), False
+        options: dict[str, Any] = {
+            # A web server's pool: enough for the HTTP and answer threads' short writes; wait at
+            # most 10 s for a free connection rather than hang a worker; pre_ping, because idle
+            # connections may have been dropped by the server, a proxy or a failover;
+            # recycle before typical load-balancer idle timeouts.
+            "pool_size": 5,
+            "max_overflow": 10,
+            "pool_timeout": 10,
+            "pool_pre_ping": True,
+            "pool_recycle": 1800,
+        }
+        if url.get_backend_name() == "postgresql":
+            options["connect_args"] = {
+                "connect_timeout": _CONNECT_TIMEOUT_SECONDS,
+                "application_name": "ofsted-bot",
+            }
+        return create_engine(url, **options), False
     database = url.database or ""
     in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
     if not in_memory and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    options: dict[str, Any] = {
+    sqlite_options: dict[str, Any] = {
         # Worker threads share the pool; timeout: wait for another process's write, don't fail.
         "connect_args": {"check_same_thread": False, "timeout": 30},
     }
     if in_memory:
-        options["poolclass"] = StaticPool  # one connection, or each thread would see its own DB
-    engine = create_engine(url, **options)
+        sqlite_options["poolclass"] = StaticPool  # one connection, or each thread would see its own DB
+    engine = create_engine(url, **sqlite_options)
 
     @event.listens_for(engine, "connect")
-    def _overwrite_deleted_rows(dbapi_connection: Any, _connection_record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, _connection_record: Any) -> None:
+        # The driver's own transaction handling would not BEGIN before DDL or a SELECT; we
+        # begin every transaction ourselves (below).
+        dbapi_connection.isolation_level = None
         # Purged and replaced rows may hold personal data: zero them on disk, not just unlink.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        # Take the write lock up front: two processes on one file then migrate, claim the purge
+        # and count a user's questions one at a time, as PostgreSQL's locks make them there.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine, True
 
 
-class FeedbackStore:
-    """Votes and gaps in one database; safe to call from many threads (one Engine, pooled)."""
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
 
-    def __init__(self, database_url: str, *, keep_question_text: bool, hash_key: str | None = None) -> None:
+
+class FeedbackStore:
+    """Votes and gaps in one database; safe to call from many threads (one Engine, pooled).
+
+    With ``require_database`` (the default) the constructor connects and migrates, and raises
+    when it cannot; without it (``ofsted-bot serve``), an unreachable database is logged and
+    tried again on use, and each operation raises ``StoreUnavailable`` until it answers.
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        keep_question_text: bool,
+        hash_key: str | None = None,
+        require_database: bool = True,
+    ) -> None:
         self.keep_question_text = keep_question_text
         self._engine, is_sqlite = _create_engine(database_url)
+        self.backend = self._engine.dialect.name
         # SQLite takes one writer at a time (in memory: one connection); queueing here beats
         # busy-waiting in the driver.
         self._sqlite_lock: threading.Lock | None = threading.Lock() if is_sqlite else None
-        self._create_schema()
-        self._hash_key = (hash_key or self._stored_hash_key()).encode("utf-8")
+        self._given_hash_key = hash_key
+        self._hash_key: bytes | None = hash_key.encode("utf-8") if hash_key else None
+        self._open_lock = threading.Lock()
+        self._ready = False
+        self._next_attempt = 0.0
+        self._last_error: str | None = None
+        self._dropped = {"vote": 0, "gap": 0}
+        if require_database:
+            self._open()
+        else:
+            try:
+                self._ensure_open()
+            except StoreUnavailable as exc:
+                log.warning("%s; answering anyway, votes and gaps are not recorded until it is back", exc)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FeedbackStore:
+    def from_settings(cls, settings: Settings, *, require_database: bool = True) -> FeedbackStore:
         return cls(
             settings.database_url,
             keep_question_text=settings.gaps_log,
             hash_key=settings.feedback_hash_key,
+            require_database=require_database,
         )
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.backend == "postgresql"
+
+    @property
+    def shared_between_processes(self) -> bool:
+        """Whether other replicas can share this database (SQLite: one host's file at most)."""
+        return self._sqlite_lock is None
 
     # --- plumbing -------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:
+        self._ensure_open()
+        with self._raw_transaction() as connection:
+            yield connection
+
+    @contextlib.contextmanager
+    def _raw_transaction(self) -> Iterator[Connection]:
         with self._sqlite_lock or contextlib.nullcontext(), self._engine.begin() as connection:
             yield connection
 
-    def _create_schema(self) -> None:
-        try:
-            with self._transaction() as connection:
-                metadata.create_all(connection)
-        except DBAPIError:
-            # Another replica created the tables between our check and our CREATE; now they exist.
-            with self._transaction() as connection:
-                metadata.create_all(connection)
+    def _ensure_open(self) -> None:
+        if self._ready:
+            return
+        with self._open_lock:
+            if self._ready:
+                return
+            if time.monotonic() < self._next_attempt:
+                raise StoreUnavailable(self._last_error or "the database is unavailable")
+            try:
+                self._open()
+            except Exception as exc:
+                self._next_attempt = time.monotonic() + _RETRY_SECONDS
+                self._last_error = _one_line(f"cannot open DATABASE_URL ({type(exc).__name__}: {exc})")
+                raise StoreUnavailable(self._last_error) from exc
+            if self._last_error is not None:
+                log.warning("the feedback database is reachable again")
+            self._last_error = None
 
-    def _stored_hash_key(self) -> str:
+    def _open(self) -> None:
+        """Migrate to the newest schema and read (or create) the user-hash key, in one transaction."""
+        from alembic import command
+        from alembic.config import Config
+
+        with self._raw_transaction() as connection:
+            if self.is_postgresql:
+                # Replicas starting together: the first migrates, the rest wait here, then find
+                # the schema at head and do nothing. Released at commit.
+                connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS_DIR))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            if self._hash_key is None:
+                self._hash_key = self._stored_hash_key(connection).encode("utf-8")
+        self._ready = True
+
+    def _stored_hash_key(self, connection: Connection) -> str:
         find = select(keys_table.c.value).where(keys_table.c.name == _USER_HASH_KEY_NAME)
-        with self._transaction() as connection:
-            existing = connection.execute(find).scalar_one_or_none()
+        existing = connection.execute(find).scalar_one_or_none()
         if existing is not None:
             return existing
+        # Under the migration lock: no other replica can insert a different key meanwhile.
         fresh = secrets.token_hex(32)
-        try:
-            with self._transaction() as connection:
-                connection.execute(
-                    insert(keys_table).values(
-                        name=_USER_HASH_KEY_NAME, value=fresh, created_at=_stored_time(None)
-                    )
-                )
-        except IntegrityError:
-            # Another replica stored its key first: use that one, so all hashes agree.
-            with self._transaction() as connection:
-                return connection.execute(find).scalar_one()
+        connection.execute(
+            insert(keys_table).values(name=_USER_HASH_KEY_NAME, value=fresh, created_at=_stored_time(None))
+        )
         return fresh
+
+    @contextlib.contextmanager
+    def _counted_write(self, what: Literal["vote", "gap"]) -> Iterator[None]:
+        """A write that, when it fails, is counted and logged as not recorded (then re-raised)."""
+        try:
+            yield
+        except Exception as exc:
+            with self._open_lock:
+                self._dropped[what] += 1
+                votes, gaps = self._dropped["vote"], self._dropped["gap"]
+            log.warning(
+                "%s not recorded (%s); not recorded since start: %d vote(s), %d gap(s)",
+                what,
+                _one_line(str(exc) if isinstance(exc, StoreUnavailable) else type(exc).__name__),
+                votes,
+                gaps,
+            )
+            raise
+
+    def health(self) -> StoreHealth:
+        with self._open_lock:
+            return StoreHealth(
+                self.backend, self._ready, self._dropped["vote"], self._dropped["gap"], self._last_error
+            )
 
     def _keyed_hash(self, purpose: str, text: str) -> str:
         # The purpose prefix keeps a user id and a question with the same text apart.
+        if self._hash_key is None:
+            self._ensure_open()  # the key lives in the database
+        assert self._hash_key is not None
         return hmac.new(self._hash_key, f"{purpose}:{text}".encode(), hashlib.sha256).hexdigest()
 
     def user_hash(self, user_id: str) -> str:
@@ -260,7 +501,18 @@ class FeedbackStore:
         tests and imports, defaulting to the current time.
         """
         value = parse_vote(vote)
-        created_at = _stored_time(now)
+        with self._counted_write("vote"):
+            self._record_vote(user_id, fact_id, question, value, answer_key, _stored_time(now))
+
+    def _record_vote(
+        self,
+        user_id: str,
+        fact_id: str,
+        question: str | None,
+        value: int,
+        answer_key: str | None,
+        created_at: datetime,
+    ) -> None:
         if not self.keep_question_text:
             anonymous = {"fact_id": fact_id, "vote": value, "created_at": created_at}
             with self._transaction() as connection:
@@ -321,7 +573,7 @@ class FeedbackStore:
         if not self.keep_question_text or not text:
             return False
         nearest = [{"fact_id": fact_id, "score": round(float(score), 4)} for fact_id, score in suggestions]
-        with self._transaction() as connection:
+        with self._counted_write("gap"), self._transaction() as connection:
             connection.execute(
                 insert(gaps_table).values(
                     kind=kind,
@@ -387,6 +639,151 @@ class FeedbackStore:
             removed_votes = connection.execute(delete(votes_table).where(votes_table.c.created_at < cutoff))
             removed_gaps = connection.execute(delete(gaps_table).where(gaps_table.c.created_at < cutoff))
         return removed_votes.rowcount + removed_gaps.rowcount
+
+    def purge_if_due(
+        self, days: int, every: timedelta, *, by: str = "", now: datetime | None = None
+    ) -> int | None:
+        """The retention purge, run by one replica at a time and at most once per ``every``.
+
+        Rows removed, or None when another replica is purging right now (PostgreSQL: it holds
+        the advisory lock) or purged less than ``every`` ago. The claim is one row in
+        ``bot_task_runs``, updated in the purge's own transaction, so it holds on SQLite too.
+        """
+        if days < 0:
+            raise ValueError(f"days must not be negative, not {days}")
+        moment = _stored_time(now)
+        cutoff = moment - timedelta(days=days)
+        task = task_runs_table.c
+        with self._transaction() as connection:
+            if (
+                self.is_postgresql
+                and not connection.execute(select(func.pg_try_advisory_xact_lock(_PURGE_LOCK))).scalar_one()
+            ):
+                return None
+            claimed = connection.execute(
+                update(task_runs_table)
+                .where(task.name == PURGE_TASK, task.last_run_at <= moment - every)
+                .values(last_run_at=moment, run_by=by[:200] or None)
+            )
+            if claimed.rowcount != 1:
+                return None
+            removed_votes = connection.execute(delete(votes_table).where(votes_table.c.created_at < cutoff))
+            removed_gaps = connection.execute(delete(gaps_table).where(gaps_table.c.created_at < cutoff))
+            # Abandoned question windows (users who never came back) go too.
+            connection.execute(
+                delete(rate_hits_table).where(rate_hits_table.c.at <= time.time() - RATE_WINDOW_SECONDS)
+            )
+        return removed_votes.rowcount + removed_gaps.rowcount
+
+    # --- replicas -------------------------------------------------------------------------------
+
+    def latest_reload_request(self) -> int:
+        """The id of the newest reload request (0 when there is none)."""
+        with self._transaction() as connection:
+            latest = connection.execute(select(func.max(reload_requests_table.c.id))).scalar_one_or_none()
+        return int(latest or 0)
+
+    def request_reload(self, by: str) -> int:
+        """Ask every replica to reload its knowledge; the request's id."""
+        with self._transaction() as connection:
+            result = connection.execute(
+                insert(reload_requests_table).values(requested_at=_stored_time(None), requested_by=by[:200])
+            )
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def report_replica(
+        self,
+        replica_id: str,
+        *,
+        started_at: datetime,
+        load: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """This replica is alive (and, with ``load``, what it last loaded); creates its row if need be.
+
+        ``load`` holds some of loaded_at, facts, sources, reload_trigger, reload_ok,
+        reload_summary and reload_request_id.
+        """
+        moment = _stored_time(now)
+        values: dict[str, Any] = {"seen_at": moment}
+        for key, value in (load or {}).items():
+            values[key] = _stored_time(value) if isinstance(value, datetime) else value
+        replica = replicas_table.c
+        with self._transaction() as connection:
+            updated = connection.execute(
+                update(replicas_table).where(replica.replica_id == replica_id).values(values)
+            )
+            if updated.rowcount == 0:
+                connection.execute(
+                    insert(replicas_table).values(
+                        replica_id=replica_id, started_at=_stored_time(started_at), **values
+                    )
+                )
+            connection.execute(delete(replicas_table).where(replica.seen_at < moment - _REPLICA_FORGET))
+
+    def forget_replica(self, replica_id: str) -> None:
+        with self._transaction() as connection:
+            connection.execute(delete(replicas_table).where(replicas_table.c.replica_id == replica_id))
+
+    def replicas(self) -> list[ReplicaRow]:
+        """Every replica that reported in the last day, most recently seen first."""
+        replica = replicas_table.c
+        with self._transaction() as connection:
+            rows = connection.execute(
+                select(replicas_table).order_by(replica.seen_at.desc(), replica.replica_id)
+            ).all()
+        return [
+            ReplicaRow(
+                replica_id=row.replica_id,
+                started_at=row.started_at.replace(tzinfo=UTC),
+                seen_at=row.seen_at.replace(tzinfo=UTC),
+                loaded_at=_aware(row.loaded_at),
+                facts=row.facts,
+                sources=row.sources,
+                reload_trigger=row.reload_trigger,
+                reload_ok=row.reload_ok,
+                reload_summary=row.reload_summary,
+                reload_request_id=row.reload_request_id,
+            )
+            for row in rows
+        ]
+
+    # --- the per-user question window -----------------------------------------------------------
+
+    def take_question_slot(
+        self,
+        user_id: str,
+        per_window: int,
+        *,
+        window_seconds: float = RATE_WINDOW_SECONDS,
+        now: float | None = None,
+    ) -> float:
+        """0.0, counting the question, when ``user_id`` asked fewer than ``per_window`` questions in
+        the last ``window_seconds`` (a moving window over every replica sharing this database);
+        otherwise the seconds until they may ask again, counting nothing.
+
+        Only a keyed hash of the user id is stored, and only for the window.
+        """
+        moment = time.time() if now is None else now
+        key = self._keyed_hash("rate", user_id)
+        hits = rate_hits_table.c
+        with self._transaction() as connection:
+            if self.is_postgresql:
+                # One user's questions on two replicas at once: count one, then the other.
+                connection.execute(select(func.pg_advisory_xact_lock(_RATE_LOCK_SPACE, func.hashtext(key))))
+            connection.execute(
+                delete(rate_hits_table).where(hits.user_key == key, hits.at <= moment - window_seconds)
+            )
+            times = (
+                connection.execute(select(hits.at).where(hits.user_key == key).order_by(hits.at))
+                .scalars()
+                .all()
+            )
+            if len(times) >= per_window:
+                return max(0.001, times[len(times) - per_window] + window_seconds - moment)
+            connection.execute(insert(rate_hits_table).values(user_key=key, at=moment))
+        return 0.0
 
     def close(self) -> None:
         self._engine.dispose()

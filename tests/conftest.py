@@ -24,6 +24,7 @@ from bot_process import (
     stop_server,
     wait_until_healthy,
 )
+from postgres import PostgresCluster, find_binaries
 from slack_standin import SignedSlackClient, SlackStandin
 
 ADMIN_ID = "U0ADMIN"
@@ -85,3 +86,40 @@ def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) 
 def slack(bot_server: RunningServer) -> SignedSlackClient:
     """Slack's side: signed requests to the running bot."""
     return SignedSlackClient(bot_server.events_url, TEST_SIGNING_SECRET)
+
+
+# --- PostgreSQL: a throwaway cluster, and the count of tests that ran on it -------------------------
+
+POSTGRES_KEYWORD = "postgresql"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{POSTGRES_KEYWORD}: needs a real PostgreSQL (tests/postgres.py)")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL cluster in a temporary folder for the whole session; skipped, saying why, without one."""
+    bin_dir, reason = find_binaries()
+    if bin_dir is None:
+        pytest.skip(reason)
+    cluster = PostgresCluster(bin_dir).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line CI can show: how many tests ran against PostgreSQL, and how many were skipped."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            keywords = getattr(report, "keywords", {})
+            if POSTGRES_KEYWORD in keywords and getattr(report, "when", "call") in ("call", "setup"):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                counts[outcome] = counts.get(outcome, 0) + 1
+    if counts:
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+        terminalreporter.write_line(f"PostgreSQL tests: {shown}")

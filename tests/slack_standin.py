@@ -89,6 +89,11 @@ class SlackStandin:
                     self.path.split("?")[0], body, dict(self.headers.items()), at=time.monotonic()
                 )
                 failure = standin._failure_for(call)
+                if failure is not None and failure.status == 0:
+                    # A dropped connection: no status line at all (the client sees it reset).
+                    standin._record(replace(call, status=0))
+                    self.close_connection = True
+                    return
                 if failure is None:
                     status, extra_headers, reply = 200, {}, standin._reply_to(call)
                 else:
@@ -180,7 +185,8 @@ class SlackStandin:
         when: Callable[[RecordedCall], bool] | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` (that also match ``when``) with HTTP
-        ``status`` and ``headers`` instead of ``{"ok": true}``; they are recorded with that status."""
+        ``status`` and ``headers`` instead of ``{"ok": true}``; they are recorded with that status.
+        ``status=0`` drops the connection without answering (recorded with status 0)."""
         with self._lock:
             self._failures.append(_Failure(method, times, status, dict(headers or {}), when))
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import Stemmer
 
 from retrieval.figures import FigureSpan, find_figures
-from retrieval.knowledge import Fact, Knowledge, Source, verify_quote
+from retrieval.knowledge import HTTP_URL, Fact, Knowledge, Source, verify_quote
 from retrieval.textnorm import fold_for_match
 
 # A saved page bigger than this is not one article (a "complete" save with inlined media, or
@@ -165,7 +165,7 @@ def _from_html(html: str, name: str) -> Article:
     blocks = [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
     dateline = next((b for b in blocks[:5] if _DATELINE.match(b)), None)
     published = _date_in(dateline) if dateline else None
-    url = meta.url if meta and meta.url and re.match(r"^https?://\S+$", meta.url) else None
+    url = meta.url if meta and meta.url and HTTP_URL.match(meta.url) else None
     return Article(
         text=full,
         title=title or None,

@@ -26,6 +26,8 @@ from retrieval.textnorm import fold_for_match
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 # Statements this similar (difflib ratio, after folding) are flagged as probable duplicates.
 DUPLICATE_STATEMENT_RATIO = 0.92
+# A source's url, and any other address the bot is given: http(s), no spaces.
+HTTP_URL = re.compile(r"^https?://\S+$")
 DRAFT_MESSAGE = (
     "draft: review the statement, figures, measures, tags and questions against the quote "
     "(knowledge/README.md, 'Adding a new article with `knowledge draft`'), then delete `draft: true`"
@@ -64,7 +66,7 @@ class Source(_Strict):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^https?://\S+$", v):
+        if v is not None and not HTTP_URL.match(v):
             raise ValueError("url must start with http:// or https://")
         return v
 
