@@ -19,7 +19,7 @@ from bot.settings import DEFAULT_EMBEDDING_MODEL
 from bot.threads import ThreadKey, ThreadTurns
 from retrieval.answer import answer_question
 from retrieval.evaluate import FollowUpSet, evaluate_follow_ups
-from retrieval.followup import PreviousTurn, answer_in_thread, asks_for_source, specificity
+from retrieval.followup import PreviousTurn, answer_in_thread, asks_for_source, edition_answer, specificity
 from retrieval.index import FactIndex
 from retrieval.knowledge import require_knowledge
 
@@ -68,6 +68,18 @@ def test_a_period_follow_up_moves_to_that_edition(index: FactIndex) -> None:
             followed.best is not None and 2016 in index.fact_years[index.fact_position[followed.best.fact.id]]
         )
         assert followed.best.source.report != "Ofsted Annual Report 2017/18"
+
+
+def test_a_bare_period_picks_that_edition_of_what_was_just_shown(index: FactIndex) -> None:
+    before = answer_question(index, "what share of councils were good or outstanding in the latest report?")
+    editions = {a.source.report for a in before.answers}
+    assert len(editions) == 2, "the answer shows both editions of the measure"
+    picked = answer_in_thread(index, "and in 2016?", PreviousTurn.of(before))
+    assert picked.answered and picked.best is not None
+    assert picked.best.source.report != "Ofsted Annual Report 2017/18"
+    assert picked.best.fact.id in {a.fact.id for a in before.answers}
+    nothing_shown = PreviousTurn("what share of councils were good or outstanding?", ())
+    assert edition_answer(index, "and in 2016?", nothing_shown) is None
 
 
 def test_a_complete_question_in_a_thread_is_answered_as_if_asked_alone(index: FactIndex) -> None:

@@ -39,6 +39,7 @@ from retrieval.answer import (
     top_order,
 )
 from retrieval.index import FactIndex
+from retrieval.knowledge import Fact
 from retrieval.wording import names_period, strip_framing, without_period
 
 
@@ -154,9 +155,29 @@ def score_in_thread(
     )
 
 
+def _shown_facts(index: FactIndex, previous: PreviousTurn) -> list[Fact]:
+    return [index.knowledge.facts_by_id[i] for i in previous.fact_ids if i in index.knowledge.facts_by_id]
+
+
+def edition_answer(index: FactIndex, question: str, previous: PreviousTurn) -> Answer | None:
+    """For a message that names only a period ("and in 2017/18?"): the facts the last answer
+    showed that are about that period — it showed both editions of the measure, and the message
+    picks one. None when it showed none of that period."""
+    wanted = period_wanted(index, prepare_question(index, question).text)
+    if wanted is None:
+        return None
+    facts = [f for f in _shown_facts(index, previous) if wanted[index.fact_position[f.id]]]
+    if not facts:
+        return None
+    items = tuple(AnsweredFact(f, index.knowledge.source_of(f), 1.0) for f in facts[:1])
+    return Answer(
+        question=question, answered=True, answers=items, reason="edition", follows=previous.question
+    )
+
+
 def source_answer(index: FactIndex, question: str, previous: PreviousTurn) -> Answer | None:
     """The last answer's facts again, for their citations; None when it showed none."""
-    facts = [index.knowledge.facts_by_id[i] for i in previous.fact_ids if i in index.knowledge.facts_by_id]
+    facts = _shown_facts(index, previous)
     if not facts:
         return None
     items = tuple(
@@ -205,6 +226,11 @@ def answer_in_thread(
         return alone
     if in_thread.answered or not standalone:
         # A message that says too little alone is never answered as if it stood alone: read
-        # with its thread, or declined with the nearest facts of that reading.
+        # with its thread, or declined with the nearest facts of that reading — unless all it
+        # names is a period the last answer showed.
+        if not in_thread.answered and specificity(index, question) == 0.0:
+            picked = edition_answer(index, question, previous)
+            if picked is not None:
+                return picked
         return replace(in_thread, follows=previous.question)
     return alone
