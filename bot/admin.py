@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from bot import blocks
 from bot.reload import IndexHolder, KnowledgeReloader
 from bot.settings import Settings
-from bot.store import FeedbackStore, gaps_report_text
+from bot.store import FeedbackStore
+from retrieval.gaps import QuestionGroup, VoteCount, format_gaps_report, group_questions
+from retrieval.index import FactIndex
 
 ADMIN_SUBCOMMANDS = ("reload", "status", "gaps")
 
@@ -53,3 +55,22 @@ class Admin:
             status = blocks.status_blocks(self.holder.index, self.reloader, self.settings, store=self.store)
             return status, "Knowledge status"
         return blocks.gaps_blocks(self.gaps_report()), "Knowledge gaps"
+
+
+def collect_gaps(
+    store: FeedbackStore, index: FactIndex | None, since_days: int | None = None
+) -> tuple[list[QuestionGroup], list[VoteCount]]:
+    """The admin's to-do list: unanswered questions grouped by similarity, and the votes."""
+    rows = store.unanswered_questions(since_days)
+    questions = [r.question for r in rows if r.question]
+    groups = group_questions(index, questions) if index is not None and questions else []
+    return groups, store.vote_counts(since_days)
+
+
+def gaps_report_text(
+    store: FeedbackStore, index: FactIndex | None, since_days: int | None = None, top: int = 15
+) -> str:
+    """The gaps report as text (``/ofsted gaps``, the Home tab), the top ``top`` of each part."""
+    groups, votes = collect_gaps(store, index, since_days)
+    facts_by_id = index.knowledge.facts_by_id if index is not None else {}
+    return format_gaps_report(groups[:top], votes[:top], facts_by_id)

@@ -56,9 +56,10 @@ class Reply:
     blocks: list[Block]
     text: str
     answer: Answer | None = None
-    # Only the asker may see it (a question with personal data): an ephemeral message, even
-    # when the question was a mention in a channel.
-    private: bool = False
+    # Whatever the surface, only the asker may see it (the reply to a question with personal
+    # data): an ephemeral message even for a mention in a channel. (``ephemeral`` elsewhere says
+    # the surface itself shows the reply only to the asker: /ofsted, the shortcut.)
+    asker_only: bool = False
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"blocks": self.blocks, "text": self.text}
@@ -126,7 +127,9 @@ class Answerer:
         thread: ThreadKey | None = None,
     ) -> Reply:
         """The reply to one question (help, too long, slow down, screened, answer or decline).
-        Never raises: a failure becomes a short apology."""
+
+        A failure while answering becomes a short apology here; any other failure raises, and
+        ``answer_later`` sends the same apology for it."""
         text = clean_question(without_surrogates(question))
         index = self.holder.index
         knowledge = index.knowledge if index is not None else None
@@ -151,7 +154,7 @@ class Answerer:
                 f" kinds={','.join(screening.kinds)}" if screening.kinds else "",
             )
             reply_blocks = blocks.screened_blocks(screening.reply, knowledge, screening.verdict)
-            return Reply(reply_blocks, screening.reply, private=screening.verdict == "personal_data")
+            return Reply(reply_blocks, screening.reply, asker_only=screening.verdict == "personal_data")
         if index is None:
             self.logger.warning("question request_id=%s kind=%s index_not_loaded", request_id, kind)
             return Reply(blocks.not_ready_blocks(), blocks.NOT_READY_TEXT)

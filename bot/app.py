@@ -100,10 +100,11 @@ def build_app(
     *,
     reloader: KnowledgeReloader | None = None,
     store: FeedbackStore | None = None,
+    client: WebClient | None = None,
 ) -> App:
     """The Bolt app, with every listener registered. Checks the bot token with ``auth.test``."""
     app = App(
-        client=build_client(settings),
+        client=client or build_client(settings),
         # Socket Mode requests are not signed; Bolt skips verification for them.
         signing_secret=settings.slack_signing_secret or "",
         request_verification_enabled=not settings.socket_mode,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings, SettingsError
+from bot.settings import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Settings, SettingsError, configuration_error
 from retrieval.answer import Answer, answer_question
 from retrieval.evaluate import (
     FOLLOW_UP_KINDS,
@@ -34,8 +34,6 @@ from retrieval.textnorm import without_surrogates
 if TYPE_CHECKING:
     from retrieval.index import FactIndex
     from retrieval.knowledge import Knowledge
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def format_answer_text(answer: Answer) -> str:
@@ -493,7 +491,8 @@ def cmd_knowledge_coverage(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import FeedbackStore, collect_gaps
+    from bot.admin import collect_gaps
+    from bot.store import FeedbackStore
     from retrieval.gaps import format_gaps_report, gaps_report_dict
 
     index = _load_index(settings)
@@ -595,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.json = True  # stdin mode always prints JSON lines
         return int(args.func(args, settings))
     except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(configuration_error(exc), file=sys.stderr)
         return EXIT_USAGE
     except KnowledgeError as exc:
         print("the knowledge folder has errors:", file=sys.stderr)

@@ -54,10 +54,6 @@ class IndexHolder:
     def replace(self, index: FactIndex) -> None:
         self._index = index
 
-    @property
-    def ready(self) -> bool:
-        return self._index is not None
-
 
 @dataclass(frozen=True)
 class ReloadResult:
@@ -147,9 +143,6 @@ class KnowledgeReloader:
             return
         self._thread = threading.Thread(target=self._watch_loop, name="knowledge-watch", daemon=True)
         self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
 
     def _watch_loop(self) -> None:
         from watchfiles import watch

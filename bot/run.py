@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from bot.settings import Settings, SettingsError
+from bot.settings import EXIT_USAGE, Settings, SettingsError, configuration_error
 
 ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
 
@@ -19,8 +19,8 @@ def main() -> int:
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
+        print(configuration_error(exc), file=sys.stderr)
+        return EXIT_USAGE
     if settings.has_slack_tokens:
         from bot.server import serve
 

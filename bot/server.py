@@ -33,7 +33,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import build_app, build_client
 from bot.reload import IndexHolder, KnowledgeReloader, ReloadResult, ReplicaSync, default_replica_id
-from bot.settings import Settings, SettingsError
+from bot.settings import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Settings, SettingsError, configuration_error
 from bot.store import FeedbackStore, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -47,38 +47,13 @@ HTTP_THREADS = 16
 # Slack's own requests are a few kilobytes (a message is at most 40,000 characters); anything
 # far larger is refused by waitress with 413 before it reaches Bolt.
 MAX_REQUEST_BODY_BYTES = 512 * 1024
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 # The purge at start runs once however many replicas start together (and again on a restart
 # after this long); the daily one once a day across all replicas, whichever wakes first.
 START_PURGE_EVERY = timedelta(minutes=10)
 DAILY_PURGE_EVERY = timedelta(hours=23)
 PURGE_CHECK_SECONDS = 3600
 
-_SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{32}")
 _TOKEN_PATTERNS = (re.compile(r"xox[a-z]-[A-Za-z0-9-]+"), re.compile(r"xapp-[A-Za-z0-9-]+"))
-
-
-# --- start-up checks ----------------------------------------------------------------------------
-
-
-def check_slack_settings(settings: Settings) -> None:
-    """Raise SettingsError, naming the variable (never its value), when Slack settings are unusable."""
-    if not settings.slack_bot_token:
-        raise SettingsError("SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from OAuth & Permissions")
-    if not settings.slack_bot_token.startswith("xoxb-"):
-        raise SettingsError("SLACK_BOT_TOKEN is malformed: a bot token starts with 'xoxb-'")
-    if settings.slack_app_token is not None and not settings.slack_app_token.startswith("xapp-"):
-        raise SettingsError("SLACK_APP_TOKEN is malformed: an app-level token starts with 'xapp-'")
-    if not settings.socket_mode:
-        if not settings.slack_signing_secret:
-            raise SettingsError(
-                "SLACK_SIGNING_SECRET is not set: HTTP mode needs the signing secret from Basic Information"
-                " (or set SLACK_APP_TOKEN for Socket Mode)"
-            )
-        if not _SIGNING_SECRET.fullmatch(settings.slack_signing_secret):
-            raise SettingsError("SLACK_SIGNING_SECRET is malformed: it is 32 hexadecimal characters")
-    if settings.slack_api_url is not None and not re.match(r"^https?://\S+$", settings.slack_api_url):
-        raise SettingsError("SLACK_API_URL is malformed: it must start with http:// or https://")
 
 
 # --- logging ------------------------------------------------------------------------------------
@@ -141,7 +116,7 @@ _PAYLOAD_VIEWS = (
 )
 
 
-class SlackRequestParser(SlackRequestHandler):
+class StrictSlackRequestHandler(SlackRequestHandler):
     """Bolt's WSGI adapter, except that a body Bolt cannot parse is answered 400.
 
     Bolt parses the body before it checks the signature, and raises on one that is not UTF-8,
@@ -169,7 +144,7 @@ class SlackRequestParser(SlackRequestHandler):
 
 def build_wsgi_app(holder: IndexHolder, app: App | None = None) -> WSGIApplication:
     """``GET /healthz`` here; everything else to Bolt's WSGI adapter (404 when there is no app)."""
-    slack_handler = SlackRequestParser(app, path=EVENTS_PATH) if app is not None else None
+    slack_handler = StrictSlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -254,15 +229,17 @@ def _fail(message: str, code: int = EXIT_ERROR) -> int:
 def serve(settings: Settings) -> int:
     """Start the Slack app; returns the process exit code."""
     try:
-        check_slack_settings(settings)
+        settings.check_slack()
     except SettingsError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(configuration_error(exc), file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings)
 
-    api_url = build_client(settings).base_url
+    # One Web API client for everything this process sends to Slack.
+    client = build_client(settings)
+    api_url = client.base_url
     try:
-        identity = build_client(settings).auth_test()
+        identity = client.auth_test()
     except SlackApiError as exc:
         return _fail(f"Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error', 'unknown error')})")
     except (SlackClientError, OSError) as exc:
@@ -284,7 +261,6 @@ def serve(settings: Settings) -> int:
     from bot.loading import load_fact_index  # imports torch
 
     holder = IndexHolder()
-    client = build_client(settings)
     reloader = KnowledgeReloader(
         settings,
         holder,
@@ -292,7 +268,7 @@ def serve(settings: Settings) -> int:
         on_failure=AdminNotifier(client, settings.admin_user_ids),
     )
     sync = ReplicaSync(store, reloader, replica_id=replica_id)
-    app = build_app(settings, holder, reloader=reloader, store=store)
+    app = build_app(settings, holder, reloader=reloader, store=store, client=client)
 
     log.info("loading knowledge from %s and the embedding model", settings.knowledge_dir)
     sync.start()  # before the first load: only requests made after it need another reload

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from retrieval.knowledge import HTTP_URL
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 DEFAULT_VAR_DIR = Path(__file__).resolve().parent.parent / "var"
@@ -13,8 +16,18 @@ DEFAULT_VAR_DIR = Path(__file__).resolve().parent.parent / "var"
 DEFAULT_EMBEDDING_MODEL = "bundled"
 
 
+# The exit codes of every command: done, failed, and used wrongly (a bad setting or argument).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+_SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{32}")
+
+
 class SettingsError(ValueError):
     """A missing or malformed environment variable; the message names it, in one line."""
+
+
+def configuration_error(error: SettingsError) -> str:
+    """The one line a command prints for a bad setting."""
+    return f"configuration error: {error}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,26 @@ class Settings:
     @property
     def has_slack_tokens(self) -> bool:
         return bool(self.slack_bot_token)
+
+    def check_slack(self) -> None:
+        """Raise SettingsError, naming the variable (never its value), when the Slack settings are
+        unusable (``serve`` checks them before anything else)."""
+        if not self.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is not set: the bot token (xoxb-…) from OAuth & Permissions")
+        if not self.slack_bot_token.startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN is malformed: a bot token starts with 'xoxb-'")
+        if self.slack_app_token is not None and not self.slack_app_token.startswith("xapp-"):
+            raise SettingsError("SLACK_APP_TOKEN is malformed: an app-level token starts with 'xapp-'")
+        if not self.socket_mode:
+            if not self.slack_signing_secret:
+                raise SettingsError(
+                    "SLACK_SIGNING_SECRET is not set: HTTP mode needs the signing secret from Basic "
+                    "Information (or set SLACK_APP_TOKEN for Socket Mode)"
+                )
+            if not _SIGNING_SECRET.fullmatch(self.slack_signing_secret):
+                raise SettingsError("SLACK_SIGNING_SECRET is malformed: it is 32 hexadecimal characters")
+        if self.slack_api_url is not None and not HTTP_URL.match(self.slack_api_url):
+            raise SettingsError("SLACK_API_URL is malformed: it must start with http:// or https://")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

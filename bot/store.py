@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, get_args
 
 from sqlalchemy import (
     Boolean,
@@ -75,6 +75,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from bot.settings import Settings
+from retrieval.gaps import VoteCount
 
 log = logging.getLogger(__name__)
 
@@ -226,12 +227,6 @@ class GapRow:
     nearest: tuple[tuple[str, float], ...]  # (fact id, score), best first
     user_hash: str | None
     created_at: datetime  # timezone-aware UTC
-
-
-class VoteCount(NamedTuple):
-    fact_id: str
-    up: int
-    down: int
 
 
 def parse_vote(vote: int | str) -> int:
@@ -798,23 +793,3 @@ class FeedbackStore:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def collect_gaps(
-    store: FeedbackStore, index: Any, since_days: int | None = None
-) -> tuple[list[Any], list[VoteCount]]:
-    """The admin's to-do list: unanswered questions grouped by similarity, and the votes."""
-    from retrieval.gaps import group_questions
-
-    rows = store.unanswered_questions(since_days)
-    questions = [r.question for r in rows if r.question]
-    groups = group_questions(index, questions) if index is not None and questions else []
-    return groups, store.vote_counts(since_days)
-
-
-def gaps_report_text(store: FeedbackStore, index: Any, since_days: int | None = None, top: int = 15) -> str:
-    from retrieval.gaps import format_gaps_report
-
-    groups, votes = collect_gaps(store, index, since_days)
-    facts_by_id = index.knowledge.facts_by_id if index is not None else {}
-    return format_gaps_report(groups[:top], votes[:top], facts_by_id)

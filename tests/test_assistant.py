@@ -282,7 +282,7 @@ def test_user_message_sets_status_and_title_then_asks_the_one_question_path() ->
     steps.say.assert_not_called()
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "13%"}}]
     kwargs["send"](Reply(blocks, "13%"))
-    kwargs["send"](Reply(blocks, "private", private=True))
+    kwargs["send"](Reply(blocks, "private", asker_only=True))
     assert steps.say.call_args_list == [call(blocks=blocks, text="13%"), call(blocks=blocks, text="private")]
 
 

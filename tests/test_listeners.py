@@ -73,7 +73,7 @@ def test_mention_is_answered_in_its_thread_with_the_thread_as_context() -> None:
     assert question == "and RI?" and kwargs["kind"] == "mention" and kwargs["ephemeral"] is False
     assert kwargs["thread"] == ThreadKey("C1", "1.0")
     kwargs["send"](Reply([], "public"))
-    kwargs["send"](Reply([], "private", private=True))
+    kwargs["send"](Reply([], "private", asker_only=True))
     assert say.call_args == call(blocks=[], text="public", thread_ts="1.0")
     client.chat_postEphemeral.assert_called_once_with(
         channel="C1", user="U1", thread_ts="1.0", blocks=[], text="private"

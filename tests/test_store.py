@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from postgres import PostgresCluster
 
 from bot.settings import Settings
-from bot.store import FeedbackStore, StoreUnavailable, VoteCount, metadata, parse_vote
+from bot.store import FeedbackStore, StoreUnavailable, metadata, parse_vote
+from retrieval.gaps import VoteCount
 
 USER = "U0RAWSLACKID"
 QUESTION = "how many children were adopted from Thornbury Close last year"

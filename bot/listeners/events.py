@@ -34,7 +34,7 @@ def send_reply(
     reply: Reply, say: Say, client: WebClient, event: dict[str, Any], thread_ts: str | None
 ) -> None:
     """In the thread or DM; a private reply (personal data found) only to the asker."""
-    if reply.private:
+    if reply.asker_only:
         client.chat_postEphemeral(
             channel=event["channel"], user=event["user"], thread_ts=thread_ts, **reply.as_kwargs()
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -172,15 +172,20 @@ def _nearest_fact(
 
 # --- the report ----------------------------------------------------------------------------------
 
-# (fact id, 👍 count, 👎 count), most 👎 first — the shape ``FeedbackStore.vote_counts`` returns.
-VoteTally = tuple[str, int, int]
+class VoteCount(NamedTuple):
+    """A fact's 👍 and 👎 counts (``FeedbackStore.vote_counts`` gives them most 👎 first)."""
+
+    fact_id: str
+    up: int
+    down: int
+
 
 _MAX_WORDINGS_SHOWN = 3
 
 
 def gaps_report_dict(
     groups: Sequence[QuestionGroup],
-    vote_counts: Sequence[VoteTally],
+    vote_counts: Sequence[VoteCount],
     facts_by_id: Mapping[str, Fact],
 ) -> dict[str, Any]:
     """The gaps report as plain data for ``--json``: unanswered groups, then votes per fact.
@@ -206,7 +211,7 @@ def gaps_report_dict(
 
 def format_gaps_report(
     groups: Sequence[QuestionGroup],
-    vote_counts: Sequence[VoteTally],
+    vote_counts: Sequence[VoteCount],
     facts_by_id: Mapping[str, Fact],
 ) -> str:
     """The gaps report as plain text for the terminal (and a Slack code block).
