@@ -385,7 +385,8 @@ def cmd_knowledge_draft(args: argparse.Namespace, settings: Settings) -> int:
     """Propose a source entry and draft facts for a new article, in a file outside the folder."""
     from pydantic import ValidationError
 
-    from retrieval.drafting import DraftInputError, draft_article, read_article, render_draft
+    from retrieval.article import DraftInputError, read_article
+    from retrieval.drafting import draft_article, render_draft
     from retrieval.knowledge import Source
 
     def refuse(message: str, code: int = EXIT_USAGE) -> int:
@@ -467,7 +468,7 @@ def cmd_knowledge_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_knowledge_coverage(args: argparse.Namespace, settings: Settings) -> int:
     """Per source: the figures and sentences of its text that no fact quotes."""
-    from retrieval.drafting import coverage
+    from retrieval.coverage import coverage
 
     result = load_knowledge(settings.knowledge_dir)
     if result.knowledge is None:

@@ -206,7 +206,7 @@ _COUNT_PHRASE = re.compile(
     re.IGNORECASE,
 )
 # Where the thing counted ends: a verb, a preposition or a conjunction.
-_PHRASE_END = frozenset(
+PHRASE_END_WORDS = frozenset(
     [
         "are",
         "is",
@@ -315,7 +315,9 @@ _PHRASE_END = frozenset(
 def _ends_phrase(word: str) -> bool:
     low = word.lower()
     # past tenses and -ing forms are verbs here: "how many inspections resulted in …"
-    return low in _PHRASE_END or (len(low) >= 5 and low.endswith(("ed", "ing")) and not low.endswith("eed"))
+    return low in PHRASE_END_WORDS or (
+        len(low) >= 5 and low.endswith(("ed", "ing")) and not low.endswith("eed")
+    )
 
 
 def asked_measure(question: str) -> str | None:

@@ -1,7 +1,8 @@
 """The real ``ofsted-bot serve`` as a subprocess, talking only to the Slack stand-in.
 
-Shared by the tests (through ``conftest.py``) and the benchmarks (``bench/server_process.py``):
-the environment it gets, starting it, waiting for ``/healthz`` and stopping it.
+Shared by the tests (``conftest.py`` and the tests that start servers of their own) and the
+benchmarks (``bench/server_process.py``): the environment it gets, starting it, waiting for
+``/healthz`` and stopping it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from slack_standin import SlackStandin, http_request
+from .slack_standin import SlackStandin, http_request
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 # Fake credentials: they only ever reach the stand-in.
 TEST_BOT_TOKEN = "xoxb-0000000000-0000000000000-standinbottokenvalue0"
 TEST_SIGNING_SECRET = "8f742231b10e8888abcd9911122285a5"
