@@ -1,5 +1,5 @@
 """The feedback store on a real SQLite file and on a real PostgreSQL (a throwaway cluster, see
-tests/postgres.py): votes, gaps, privacy, retention, threads, migrations, and what replicas share."""
+tests/support/postgres.py): votes, gaps, privacy, retention, threads, migrations, and what replicas share."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from postgres import PostgresCluster
+from support.postgres import PostgresCluster
 
+from bot.schema import metadata
 from bot.settings import Settings
-from bot.store import FeedbackStore, StoreUnavailable, metadata, parse_vote
+from bot.store import FeedbackStore, StoreUnavailable, parse_vote
 from retrieval.gaps import VoteCount
 
 USER = "U0RAWSLACKID"

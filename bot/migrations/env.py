@@ -7,7 +7,7 @@ import os
 
 from alembic import context
 
-from bot.store import _create_engine, metadata
+from bot.schema import create_engine_for, metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -27,7 +27,7 @@ if context.is_offline_mode():
 elif connection is not None:
     run(connection)
 else:
-    engine, _ = _create_engine(os.environ["DATABASE_URL"])
+    engine, _ = create_engine_for(os.environ["DATABASE_URL"])
     with engine.begin() as own_connection:
         run(own_connection)
     engine.dispose()
