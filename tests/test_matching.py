@@ -12,18 +12,19 @@ import json
 from pathlib import Path
 
 import pytest
-from slack_standin import SignedSlackClient, SlackStandin
-from test_safety import run_cli
-from test_slack_app import ask, context_texts, quotes, section_texts
+from support.cli import run_cli
+from support.slack_messages import ask, context_texts, quotes, section_texts
+from support.slack_standin import SignedSlackClient, SlackStandin
 
 from bot.loading import shared_encoder
 from bot.settings import DEFAULT_EMBEDDING_MODEL
 from retrieval.answer import answer_question
+from retrieval.asking import asked_measure, years_in
 from retrieval.decision import load_decision_models, models_to_json, select_model
 from retrieval.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
 from retrieval.index import FactIndex
 from retrieval.knowledge import require_knowledge
-from retrieval.wording import asked_measure, normalise_units, strip_framing, years_in
+from retrieval.wording import normalise_units, strip_framing
 
 REPO = Path(__file__).resolve().parent.parent
 BLIND = REPO / "tests/data/blind_questions.yaml"

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from retrieval.asking import NOW, asked_answer_kind, asked_measure, gives_answer_kind, years_in
 from retrieval.decision import (
     DecisionModel,
     decision_features,
@@ -23,16 +24,7 @@ from retrieval.decision import (
 from retrieval.index import FactIndex
 from retrieval.knowledge import Fact, Source
 from retrieval.lexical import QueryTerms, tokenize
-from retrieval.wording import (
-    NOW,
-    Correction,
-    asked_answer_kind,
-    asked_measure,
-    gives_answer_kind,
-    normalise_units,
-    strip_framing,
-    years_in,
-)
+from retrieval.wording import Correction, normalise_units, strip_framing
 
 # Why a fact is in ``Answer.answers``: the best match, or the same measure from another report
 # edition (shown together so an older figure is never given silently, and never alone).

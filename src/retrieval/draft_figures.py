@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from retrieval.asking import PHRASE_END_WORDS
 from retrieval.figures import FigureSpan, find_figures
-from retrieval.wording import PHRASE_END_WORDS
 
 # --- figures, units and measures --------------------------------------------------------------
 

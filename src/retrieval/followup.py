@@ -38,9 +38,10 @@ from retrieval.answer import (
     score_facts,
     top_order,
 )
+from retrieval.asking import names_period, without_period
 from retrieval.index import FactIndex
 from retrieval.knowledge import Fact
-from retrieval.wording import names_period, strip_framing, without_period
+from retrieval.wording import strip_framing
 
 
 @dataclass(frozen=True)

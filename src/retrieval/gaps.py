@@ -172,6 +172,7 @@ def _nearest_fact(
 
 # --- the report ----------------------------------------------------------------------------------
 
+
 class VoteCount(NamedTuple):
     """A fact's 👍 and 👎 counts (``FeedbackStore.vote_counts`` gives them most 👎 first)."""
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.asking import years_in
 from retrieval.encoder import (
     BUNDLED_MODEL,
     BUNDLED_MODEL_NAME,
@@ -42,13 +43,7 @@ from retrieval.lexical import (
     synonym_table,
     tokenize,
 )
-from retrieval.wording import (
-    ORDINARY_ZIPF,
-    SpellingCorrector,
-    english_zipf,
-    word_counts,
-    years_in,
-)
+from retrieval.wording import ORDINARY_ZIPF, SpellingCorrector, english_zipf, word_counts
 
 log = logging.getLogger(__name__)
 

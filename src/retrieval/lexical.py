@@ -16,8 +16,9 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from retrieval.asking import MID_SENTENCE_CAPITAL
 from retrieval.textnorm import fold_for_match
-from retrieval.wording import MID_SENTENCE_CAPITAL, NUMBER_WORDS
+from retrieval.wording import NUMBER_WORDS
 
 _STEMMER = Stemmer.Stemmer("english")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*")

@@ -1,0 +1,257 @@
+"""What a question asks, beyond its topic: the thing a figure question counts ("how many social
+workers" -> "social workers"), the period it names (a year, "now"), and the kind of answer it
+wants (money, a count, a date, a name, how long or how often) — and whether a fact's claim gives
+that kind. ``answer.rule_decline`` declines a match that answers a different question.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+# Zipf frequency (log10 of uses per billion words) from which a word is ordinary English:
+# "took" 5.5, "shielded" 3.2, "nurseries" 3.0 … "caseloads" 2.1, "ilacs" 0.
+
+
+# --- what a figure question counts, and when -----------------------------------------------------
+
+_COUNT_PHRASE = re.compile(
+    r"\b(?:how many|how much|(?:the |total )?numbers? of|proportion of|percentage of|share of|% of"
+    r"|fraction of|count of|rate of|ratio of)\s+(?:the |all |of |those |these |our |english |england's )*"
+    r"(?P<phrase>[a-z][a-z'’\-]*(?:\s+[a-z][a-z'’\-]*){0,4})",
+    re.IGNORECASE,
+)
+# Where the thing counted ends: a verb, a preposition or a conjunction.
+PHRASE_END_WORDS = frozenset(
+    [
+        "are",
+        "is",
+        "were",
+        "was",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "got",
+        "get",
+        "gets",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "in",
+        "at",
+        "on",
+        "by",
+        "for",
+        "from",
+        "with",
+        "within",
+        "to",
+        "that",
+        "who",
+        "which",
+        "whose",
+        "there",
+        "than",
+        "and",
+        "or",
+        "but",
+        "as",
+        "under",
+        "over",
+        "per",
+        "across",
+        "nationally",
+        "currently",
+        "now",
+        "today",
+        "this",
+        "last",
+        "each",
+        "every",
+        "need",
+        "needs",
+        "live",
+        "lives",
+        "go",
+        "goes",
+        "went",
+        "come",
+        "comes",
+        "make",
+        "makes",
+        "made",
+        "take",
+        "takes",
+        "took",
+        "see",
+        "sees",
+        "saw",
+        "remain",
+        "remains",
+        "stay",
+        "stays",
+        "become",
+        "becomes",
+        "seem",
+        "seems",
+        "look",
+        "looks",
+        "fall",
+        "falls",
+        "rise",
+        "rises",
+        # irregular past tenses (the -ed ones end a phrase by their ending)
+        "came",
+        "became",
+        "fell",
+        "rose",
+        "grew",
+        "gave",
+        "left",
+        "kept",
+        "held",
+        "won",
+        "lost",
+        "ended",
+    ]
+)
+
+
+def _ends_phrase(word: str) -> bool:
+    low = word.lower()
+    # past tenses and -ing forms are verbs here: "how many inspections resulted in …"
+    return low in PHRASE_END_WORDS or (
+        len(low) >= 5 and low.endswith(("ed", "ing")) and not low.endswith("eed")
+    )
+
+
+def asked_measure(question: str) -> str | None:
+    """What a figure question counts: "how many social workers are there" -> "social workers".
+
+    None when the question asks no count or share, or names no thing ("how much has it fallen").
+    """
+    match = _COUNT_PHRASE.search(question)
+    if match is None:
+        return None
+    words: list[str] = []
+    for word in match.group("phrase").split():
+        if _ends_phrase(word):
+            break
+        words.append(word)
+    return " ".join(words) or None
+
+
+_YEAR = re.compile(r"\b((?:19|20)\d\d)(?:\s*[/\-–]\s*(\d\d))?\b")
+# A question about now: the newest report edition.
+NOW = re.compile(
+    r"\b(?:now|currently|current|latest|this year|today|at the moment|at present|these days|nowadays)\b",
+    re.IGNORECASE,
+)
+_PERIOD = re.compile(
+    rf"(?:\b(?:in|for|by|during|since|from|at)\s+)?(?:{_YEAR.pattern}|{NOW.pattern})", re.IGNORECASE
+)
+
+
+def without_period(text: str) -> str:
+    """The text with the years and "now" words it names taken out ("… in 2016/17?" -> "…?")."""
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join(_PERIOD.sub(" ", text).split()))
+
+
+def names_period(text: str) -> bool:
+    """Whether a text names a year or asks about now."""
+    return bool(years_in(text)) or bool(NOW.search(text))
+
+
+def years_in(text: str) -> frozenset[int]:
+    """Years a text names: "2017/18" -> {2017, 2018}, "by 2025" -> {2025}."""
+    years: set[int] = set()
+    for match in _YEAR.finditer(text):
+        first = int(match.group(1))
+        years.add(first)
+        if match.group(2):
+            years.add(first // 100 * 100 + int(match.group(2)))
+    return frozenset(years)
+
+
+# --- what kind of answer a question wants --------------------------------------------------------
+
+AnswerKind = Literal["money", "count", "date", "name", "duration"]
+
+_MONEY = re.compile(
+    r"\bhow much\b.*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid|salary|fee|fees|worth|money"
+    r"|cash|funding)\b"
+    r"|\b(?:what|which) (?:is|was|are|were)? ?(?:the |its |their )?(?:cost|budget|salary|fee)\b",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(
+    r"\b(?:how many|how much|what(?:'s| is| was| are| were) the (?:total )?numbers? of)\b", re.IGNORECASE
+)
+_DATE = re.compile(
+    r"^\W*when\b|\bwhen (?:was|is|did|does|will|were|are|do|has|have)\b"
+    r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow long ago\b",
+    re.IGNORECASE,
+)
+_NAME_ASKED = re.compile(
+    r"^\W*who\b|\bwho (?:is|was|are|were|said|says|did|does|wrote|leads|runs)\b"
+    r"|\b(?:which|what) (?:one|local authority|la|council|authority|area|place|region|organisation|charity"
+    r"|university|person|researcher|academic)\b"
+    r"|\bwhich (?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"|\bname (?:the|of)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(r"\bhow (?:long|often|frequently|regularly|soon|quickly)\b", re.IGNORECASE)
+_DURATION_EVIDENCE = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|each|every|per)\s+"
+    r"(?:hours?|days?|weeks?|months?|years?|times?)\b|\b(?:quarterly|annual|annually|monthly|weekly|daily"
+    r"|yearly|regular|regularly|often|frequently|once|twice)\b",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|today|yesterday|this year|last year|next year|new year|since|until"
+)
+_DATE_EVIDENCE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTHS})\b", re.IGNORECASE)
+# A capitalised word inside a sentence, not one that starts it: a person, place or organisation
+# ("Northamptonshire", "Spielman"). The index uses it too, for names the knowledge never mentions.
+MID_SENTENCE_CAPITAL = r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][a-z][A-Za-z]*"
+_NAME_EVIDENCE = re.compile(MID_SENTENCE_CAPITAL)
+
+
+def asked_answer_kind(question: str) -> AnswerKind | None:
+    """What kind of answer a question wants, when it names one: an amount of money, a count, a
+    date, a name ("which council…", "who said…") or a duration or frequency ("how often…")."""
+    if _MONEY.search(question):
+        return "money"
+    if _NAME_ASKED.search(question):
+        return "name"
+    if _DATE.search(question):
+        return "date"
+    if _DURATION.search(question):
+        return "duration"
+    if _COUNT.search(question):
+        return "count"
+    return None
+
+
+def gives_answer_kind(kind: AnswerKind, claim: str, has_figure: bool, has_money: bool) -> bool:
+    """Whether a fact's claim (statement and quote) holds that kind of answer."""
+    if kind == "money":
+        return has_money
+    if kind == "count":
+        return has_figure or bool(re.search(r"\d", claim))
+    if kind == "date":
+        return bool(_DATE_EVIDENCE.search(claim))
+    if kind == "duration":
+        return bool(_DURATION_EVIDENCE.search(claim))
+    return bool(_NAME_EVIDENCE.search(claim))
