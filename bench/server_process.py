@@ -1,20 +1,18 @@
 """The real ``ofsted-bot serve`` as a subprocess, talking only to a local Slack stand-in.
 
-The stand-in (``tests/slack_standin.py``) answers the bot's Web API calls and records every
-``response_url`` post, here with the time it arrived. Everything listens on 127.0.0.1.
+Built on the tests' server kit and Slack stand-in (``tests/support/bot_process.py`` and
+``tests/support/slack_standin.py``, imported through the ``tests`` namespace package, so run the
+benchmarks from the repository root: ``python -m bench.run``). The stand-in answers the bot's Web
+API calls and records every ``response_url`` post, here with the time it arrived. Everything
+listens on 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "tests"))
-
-# The tests' server kit and Slack stand-in, found through sys.path.
-from bot_process import (  # noqa: E402
+from tests.support.bot_process import (
     TEST_SIGNING_SECRET,
     RunningServer,
     free_port,
@@ -22,8 +20,10 @@ from bot_process import (  # noqa: E402
     stop_server,
     wait_until_healthy,
 )
-from bot_process import start_server as launch_server  # noqa: E402
-from slack_standin import RecordedCall, SignedSlackClient, SlackStandin, http_request  # noqa: E402
+from tests.support.bot_process import start_server as launch_server
+from tests.support.slack_standin import RecordedCall, SignedSlackClient, SlackStandin, http_request
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 __all__ = [
     "TEST_SIGNING_SECRET",

@@ -10,39 +10,19 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from bot_process import (
+from support.bot_process import (
     REPO_ROOT,
-    TEST_APP_TOKEN,
-    TEST_BOT_TOKEN,
     TEST_SIGNING_SECRET,
     RunningServer,
-    bot_env,
     free_port,
-    serve_command,
     standin_server_env,
     start_server,
     stop_server,
     wait_until_healthy,
 )
-from postgres import PostgresCluster, find_binaries
-from slack_standin import SignedSlackClient, SlackStandin
-
-ADMIN_ID = "U0ADMIN"
-
-__all__ = [
-    "REPO_ROOT",
-    "TEST_APP_TOKEN",
-    "TEST_BOT_TOKEN",
-    "TEST_SIGNING_SECRET",
-    "RunningServer",
-    "bot_env",
-    "free_port",
-    "serve_command",
-    "standin_server_env",
-    "start_server",
-    "stop_server",
-    "wait_until_healthy",
-]
+from support.postgres import PostgresCluster, find_binaries
+from support.server_checks import ADMIN_IDS
+from support.slack_standin import SignedSlackClient, SlackStandin
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +36,7 @@ def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) 
     """``ofsted-bot serve`` in HTTP mode on a free port, talking to the stand-in; healthy.
 
     It answers from its own copy of the knowledge folder (the reload tests change it) and keeps
-    feedback in its own database file; ADMIN_ID is its one admin.
+    feedback in its own database file; its admins are ADMIN_IDS (support/server_checks.py).
     """
     port = free_port()
     workdir = tmp_path_factory.mktemp("server")
@@ -68,7 +48,7 @@ def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) 
         port,
         KNOWLEDGE_DIR=str(knowledge_dir),
         DATABASE_URL=f"sqlite:///{database_path}",
-        ADMIN_USER_IDS=f"{ADMIN_ID}, U0OTHERADMIN",
+        ADMIN_USER_IDS=", ".join(ADMIN_IDS),
         # The suite asks hundreds of questions as one user; the limit has a test of its own.
         RATE_LIMIT_PER_MINUTE="100000",
     )
@@ -94,7 +74,9 @@ POSTGRES_KEYWORD = "postgresql"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"{POSTGRES_KEYWORD}: needs a real PostgreSQL (tests/postgres.py)")
+    config.addinivalue_line(
+        "markers", f"{POSTGRES_KEYWORD}: needs a real PostgreSQL (tests/support/postgres.py)"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,20 @@ from typing import Any
 from unittest.mock import Mock, call
 
 import pytest
-from block_kit import assert_valid_blocks
-from conftest import REPO_ROOT, RunningServer
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from slack_standin import ASKER_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
-from test_bad_input import assert_up_and_answering
-from test_safety import CASE_DATA, CASE_QUESTION, assert_no_case_data, log_lines, wait_for_log_count
-from test_slack_app import INADEQUATE_QUESTION, assert_inadequate_answer, dm_event, quotes
+from support.answers import (
+    CASE_DATA,
+    CASE_QUESTION,
+    INADEQUATE_QUESTION,
+    assert_inadequate_answer,
+    assert_no_case_data,
+)
+from support.block_kit import assert_valid_blocks
+from support.bot_process import REPO_ROOT, RunningServer
+from support.server_checks import assert_up_and_answering, log_lines, wait_for_log_count
+from support.slack_messages import dm_event, quotes
+from support.slack_standin import ASKER_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
 
 from bot.answering import Reply
 from bot.blocks import example_questions

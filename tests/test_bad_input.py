@@ -11,28 +11,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADMIN_ID, TEST_SIGNING_SECRET, RunningServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from slack_standin import (
-    ASKER_ID,
-    HttpResult,
-    RecordedCall,
-    SignedSlackClient,
-    SlackStandin,
-    http_request,
-)
-from test_slack_app import (
+from support.answers import GOOD_QUESTION
+from support.bot_process import TEST_SIGNING_SECRET, RunningServer
+from support.cli import STRICT_UTF8, run_cli
+from support.server_checks import assert_up_and_answering, sent_count
+from support.slack_messages import (
     all_visible_text,
     ask,
     button,
@@ -43,15 +34,19 @@ from test_slack_app import (
     quotes,
     section_texts,
 )
+from support.slack_standin import (
+    ASKER_ID,
+    HttpResult,
+    RecordedCall,
+    SignedSlackClient,
+    SlackStandin,
+    http_request,
+)
 
 from bot.blocks import FEEDBACK_THANKS_TEXT
 from bot.listeners.actions import GONE_TEXT
 from retrieval.answer import DECLINE_TEXT
 
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent / "ofsted-bot"
-GOOD_QUESTION = "what share of councils are inadequate"
-ADMIN_IDS = (ADMIN_ID, "U0OTHERADMIN")  # the session server's admins
 SERVER_PROPERTY = settings(
     max_examples=30,
     deadline=None,
@@ -60,19 +55,6 @@ SERVER_PROPERTY = settings(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def sent_count(standin: SlackStandin) -> int:
-    """Calls the bot made to Slack, leaving out its DMs to admins (a reload in another test)."""
-    return len(standin.matching(lambda c: c.body.get("channel") not in ADMIN_IDS))
-
-
-def assert_up_and_answering(server: RunningServer, slack: SignedSlackClient, standin: SlackStandin) -> None:
-    """The process is alive, /healthz is ok, and the good question still gets 13%."""
-    assert server.process.poll() is None, server.log_text()[-4000:]
-    assert http_request(f"{server.base_url}/healthz").json()["status"] == "ok"
-    reply = ask(slack, standin, GOOD_QUESTION)
-    assert any("*13%*" in t for t in section_texts(reply.body["blocks"])), reply.body
 
 
 def assert_not_a_traceback(payload: dict[str, Any]) -> None:
@@ -527,19 +509,6 @@ def test_unknown_action_ids_and_odd_payloads_do_not_crash(
 # --- the CLI -----------------------------------------------------------------------------------
 
 
-def run_cli(*args: str | bytes, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    # A strict UTF-8 terminal, as most are: invalid bytes are not silently passed through.
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "PYTHONIOENCODING": "utf-8:strict",
-        "CACHE_DIR": str(REPO / ".cache/embeddings"),
-    }
-    return subprocess.run(
-        [str(BIN), *args], input=stdin, capture_output=True, env=env, timeout=300, cwd=REPO, check=False
-    )
-
-
 CLI_BAD_LINES: list[bytes] = [
     b"",
     b"   \t ",
@@ -555,7 +524,7 @@ CLI_BAD_LINES: list[bytes] = [
 
 def test_cli_ask_stdin_survives_bad_lines_and_answers_the_next_good_one() -> None:
     lines = [*CLI_BAD_LINES, GOOD_QUESTION.encode()]
-    out = run_cli("ask", "--json", "-", stdin=b"\n".join(lines) + b"\n")
+    out = run_cli("ask", "--json", "-", stdin=b"\n".join(lines) + b"\n", env=STRICT_UTF8)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-3000:]
     assert b"Traceback" not in out.stderr
     results = [json.loads(line) for line in out.stdout.decode().splitlines()]
@@ -567,7 +536,7 @@ def test_cli_ask_stdin_survives_bad_lines_and_answers_the_next_good_one() -> Non
 
 
 def test_cli_ask_with_invalid_utf8_and_hidden_characters_in_argv() -> None:
-    out = run_cli("ask", b"\xff\xfe" + GOOD_QUESTION.encode() + b"\xc3\x28")
+    out = run_cli("ask", b"\xff\xfe" + GOOD_QUESTION.encode() + b"\xc3\x28", env=STRICT_UTF8)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-3000:]
     assert b"Traceback" not in out.stderr
     assert b"13%" in out.stdout
@@ -575,7 +544,7 @@ def test_cli_ask_with_invalid_utf8_and_hidden_characters_in_argv() -> None:
 
 def test_cli_chat_survives_bad_lines_and_answers_the_next_good_one() -> None:
     lines = [b"", b"\x00\x1b", b"\xff\xfe bad bytes", "\u2067\u200b\u2069".encode(), GOOD_QUESTION.encode()]
-    out = run_cli("chat", stdin=b"\n".join(lines) + b"\n")
+    out = run_cli("chat", stdin=b"\n".join(lines) + b"\n", env=STRICT_UTF8)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-3000:]
     assert b"Traceback" not in out.stderr
     assert b"13%" in out.stdout

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from block_kit import assert_valid_blocks
 from hypothesis import given
 from hypothesis import strategies as st
+from support.block_kit import assert_valid_blocks
 
 from bot import blocks, slack_text
 from bot.slack_text import question_from_slack

@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent / "ofsted-bot"
-
-
-def run(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "CACHE_DIR": str(REPO / ".cache/embeddings"),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [str(BIN), *args], input=stdin, capture_output=True, text=True, env=full_env, timeout=300, cwd=REPO
-    )
+from support.bot_process import REPO_ROOT
+from support.cli import run_cli
 
 
 def test_ask_prints_figure_quote_and_citation() -> None:
-    out = run("ask", "how many children are in care in England?")
+    out = run_cli("ask", "how many children are in care in England?")
     assert out.returncode == 0, out.stderr
     assert "75,000" in out.stdout
     assert "Source: Locum Today" in out.stdout
@@ -39,7 +21,7 @@ def test_ask_prints_figure_quote_and_citation() -> None:
 
 def test_ask_json_and_stdin_lines() -> None:
     questions = ["how many monitoring visits were there", "what is the capital of France", ""]
-    out = run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    out = run_cli("ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [d["question"] for d in lines] == questions
@@ -50,24 +32,24 @@ def test_ask_json_and_stdin_lines() -> None:
     assert set(second["suggestions"][0]) == {"fact_id", "statement"}
     assert not third["answered"]
 
-    single = run("ask", "--json", "what did Rick Hood find?")
+    single = run_cli("ask", "--json", "what did Rick Hood find?")
     data = json.loads(single.stdout)
     assert data["answered"] and "Rick Hood" in data["answers"][0]["quote"]
     assert data["answers"][0]["source"]["published"] is None  # Community Care states no date
 
 
 def test_knowledge_check_and_list() -> None:
-    ok = run("knowledge", "check")
+    ok = run_cli("knowledge", "check")
     assert ok.returncode == 0, ok.stderr
     assert "knowledge OK" in ok.stdout
-    listed = json.loads(run("knowledge", "list", "--json").stdout)
+    listed = json.loads(run_cli("knowledge", "list", "--json").stdout)
     assert len(listed) >= 40
     assert {"id", "statement", "quote", "figures", "source", "tags", "questions"} <= set(listed[0])
 
 
 def test_knowledge_check_reports_file_line_and_fact(tmp_path: Path) -> None:
     folder = tmp_path / "knowledge"
-    shutil.copytree(REPO / "knowledge", folder)
+    shutil.copytree(REPO_ROOT / "knowledge", folder)
     bad = folder / "facts" / "zz-bad.yaml"
     bad.write_text(
         "facts:\n"
@@ -78,11 +60,11 @@ def test_knowledge_check_reports_file_line_and_fact(tmp_path: Path) -> None:
         "    questions: ['how many are outstanding?']\n",
         encoding="utf-8",
     )
-    out = run("knowledge", "check", str(folder))
+    out = run_cli("knowledge", "check", str(folder))
     assert out.returncode == 1
     assert f"{bad}:2: fact 'invented': quote not found in source 'locum-today-2018-12-04'" in out.stderr
     # the same folder through KNOWLEDGE_DIR: the bot refuses to start on it, with the same message
-    ask = run("ask", "anything", env={"KNOWLEDGE_DIR": str(folder)})
+    ask = run_cli("ask", "anything", env={"KNOWLEDGE_DIR": str(folder)})
     assert ask.returncode == 1 and "quote not found" in ask.stderr and "Traceback" not in ask.stderr
 
 
@@ -98,11 +80,11 @@ def test_eval_scores_a_question_set(tmp_path: Path) -> None:
         "  - what time does the canteen open\n",
         encoding="utf-8",
     )
-    out = run("eval", str(qs))
+    out = run_cli("eval", str(qs))
     assert out.returncode == 0, out.stderr
     assert "all: in-scope top-1 1/2 = 0.500; out-of-scope declined 1/1 = 1.000" in out.stdout
     assert "MISS wrong_fact: 'how many children are in care': got children-in-care" in out.stdout
-    data = json.loads(run("eval", str(qs), "--json").stdout)
+    data = json.loads(run_cli("eval", str(qs), "--json").stdout)
     assert data["in_scope"]["correct"] == 1 and len(data["misses"]) == 1
     assert data["miss_counts"] == {"wrong_fact": 1, "wrong_decline": 0, "answered_unanswerable": 0}
 
@@ -118,7 +100,7 @@ def test_eval_reports_each_split_and_misses_by_kind(tmp_path: Path) -> None:
         "  - what time does the canteen open\n",
         encoding="utf-8",
     )
-    out = run("eval", str(qs))
+    out = run_cli("eval", str(qs))
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert "tune: in-scope top-1 1/1 = 1.000; out-of-scope declined 0/0 = 0.000" in lines[-3]
@@ -128,20 +110,20 @@ def test_eval_reports_each_split_and_misses_by_kind(tmp_path: Path) -> None:
     assert any(line.startswith(declined) for line in lines)
     answered = "MISS answered_unanswerable [report]: 'how many children are in care'"
     assert any(line.startswith(answered) for line in lines)
-    only = run("eval", str(qs), "--split", "report", "--json")
+    only = run_cli("eval", str(qs), "--split", "report", "--json")
     assert json.loads(only.stdout)["report"]["in_scope"]["total"] == 1
-    unknown = run("eval", str(qs), "--split", "nope")
+    unknown = run_cli("eval", str(qs), "--split", "nope")
     assert unknown.returncode == 2 and "has no split 'nope'" in unknown.stderr
 
 
 def test_usage_errors_are_one_line() -> None:
-    out = run("eval", "/no/such/file.yaml")
+    out = run_cli("eval", "/no/such/file.yaml")
     assert out.returncode == 2 and "cannot read question set" in out.stderr
-    bad_env = run("knowledge", "check", env={"PORT": "eighty"})
+    bad_env = run_cli("knowledge", "check", env={"PORT": "eighty"})
     assert bad_env.returncode == 2
     assert bad_env.stderr.strip() == "configuration error: PORT must be a whole number, not 'eighty'"
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["ask", "--help"]])
 def test_help(argv: list[str]) -> None:
-    assert run(*argv).returncode == 0
+    assert run_cli(*argv).returncode == 0

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from support.cli import run_cli
 
 from retrieval.drafting import coverage, draft_article, propose_statement, read_article
 from retrieval.figures import find_figures
@@ -18,7 +16,6 @@ from retrieval.knowledge import Source, load_knowledge, require_knowledge, verif
 from retrieval.textnorm import fold_for_match
 
 REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent / "ofsted-bot"
 SEEDS = REPO.parent / "shared" / "seeds"
 LOCUM_SEED = SEEDS / "000_0340248b376c9c03.txt"
 CC_SEED = SEEDS / "002_5187a7422f3d0d11.txt"
@@ -34,18 +31,6 @@ SEED_ARGS = {
     ],
 }
 needs_seeds = pytest.mark.skipif(not LOCUM_SEED.is_file(), reason="shared/seeds not laid out")
-
-
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "CACHE_DIR": str(REPO / ".cache/embeddings"),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [str(BIN), *args], capture_output=True, text=True, env=full_env, timeout=300, cwd=cwd, check=False
-    )
 
 
 def tree(folder: Path) -> dict[str, tuple[int, int]]:
@@ -70,7 +55,7 @@ def _folded(s: str) -> str:
 def test_seed_draft_is_refused_until_reviewed_then_loads(tmp_path: Path, seed: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    out = run("knowledge", "draft", str(seed), "--source-id", "new-article", *SEED_ARGS[seed], cwd=work)
+    out = run_cli("knowledge", "draft", str(seed), "--source-id", "new-article", *SEED_ARGS[seed], cwd=work)
     assert out.returncode == 0, out.stderr
     draft_path, text_path = work / "new-article.draft.yaml", work / "sources" / "new-article.txt"
     draft = yaml.safe_load(draft_path.read_text(encoding="utf-8"))
@@ -91,7 +76,7 @@ def test_seed_draft_is_refused_until_reviewed_then_loads(tmp_path: Path, seed: P
     folder = copy_knowledge(tmp_path)
     shutil.copy(text_path, folder / "sources" / "new-article.txt")
     shutil.copy(draft_path, folder / "facts" / "new-article.yaml")
-    refused = run("knowledge", "check", str(folder), cwd=work)
+    refused = run_cli("knowledge", "check", str(folder), cwd=work)
     assert refused.returncode == 1
     messages = [line for line in refused.stderr.splitlines() if "draft: review" in line]
     assert len(messages) == len(facts)
@@ -101,14 +86,16 @@ def test_seed_draft_is_refused_until_reviewed_then_loads(tmp_path: Path, seed: P
     (folder / "facts" / "new-article.yaml").write_text("\n".join(reviewed) + "\n", encoding="utf-8")
     result = load_knowledge(folder)
     assert result.ok, [str(i) for i in result.errors]
-    assert run("knowledge", "check", str(folder), cwd=work).returncode == 0
+    assert run_cli("knowledge", "check", str(folder), cwd=work).returncode == 0
 
 
 @needs_seeds
 def test_try_works_on_an_unreviewed_draft(tmp_path: Path) -> None:
-    ok = run("knowledge", "draft", str(CC_SEED), "--source-id", "cc-again", *SEED_ARGS[CC_SEED], cwd=tmp_path)
+    ok = run_cli(
+        "knowledge", "draft", str(CC_SEED), "--source-id", "cc-again", *SEED_ARGS[CC_SEED], cwd=tmp_path
+    )
     assert ok.returncode == 0, ok.stderr
-    out = run(
+    out = run_cli(
         "knowledge", "try", "cc-again.draft.yaml", "does deprivation affect ofsted ratings", cwd=tmp_path
     )
     assert out.returncode == 0, out.stderr
@@ -148,7 +135,7 @@ def test_html_page_is_extracted_without_furniture(tmp_path: Path) -> None:
     <footer>© 2018 Locum Today. All rights reserved. Privacy policy. Cookies.</footer></body></html>"""
     html = tmp_path / "page.html"
     html.write_text(page, encoding="utf-8")
-    out = run(
+    out = run_cli(
         "knowledge",
         "draft",
         str(html),
@@ -184,7 +171,7 @@ def test_duplicates_and_related_across_editions(tmp_path: Path) -> None:
         "Currently, 42% of local authorities are judged good or outstanding, according to the report.\n",
         encoding="utf-8",
     )
-    same = run(
+    same = run_cli(
         "knowledge",
         "draft",
         str(article),
@@ -201,7 +188,7 @@ def test_duplicates_and_related_across_editions(tmp_path: Path) -> None:
     text = (tmp_path / "same-edition.draft.yaml").read_text(encoding="utf-8")
     assert "# DUPLICATE of fact 'la-judgements-2017-18'" in text
 
-    later = run(
+    later = run_cli(
         "knowledge",
         "draft",
         str(article),
@@ -225,13 +212,13 @@ def test_duplicates_and_related_across_editions(tmp_path: Path) -> None:
 
 
 def test_coverage_of_todays_knowledge_is_complete() -> None:
-    out = run("knowledge", "coverage", "--json", cwd=REPO)
+    out = run_cli("knowledge", "coverage", "--json", cwd=REPO)
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert {r["source"] for r in report} == {"locum-today-2018-12-04", "community-care-annual-report-2016-17"}
     for r in report:
         assert r["figures_total"] > 0 and r["figures_share"] == 1.0, r["uncovered_figures"]
-    text = run("knowledge", "coverage", cwd=REPO)
+    text = run_cli("knowledge", "coverage", cwd=REPO)
     assert text.stdout.count("covered (100%)") == 2, text.stdout
 
 
@@ -241,7 +228,7 @@ def test_a_removed_fact_shows_up_as_uncovered(tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["facts"] = [f for f in data["facts"] if f["id"] != "focused-visits"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    out = run("knowledge", "coverage", "--json", cwd=tmp_path, env={"KNOWLEDGE_DIR": str(folder)})
+    out = run_cli("knowledge", "coverage", "--json", cwd=tmp_path, env={"KNOWLEDGE_DIR": str(folder)})
     assert out.returncode == 0, out.stderr
     locum = next(r for r in json.loads(out.stdout) if r["source"] == "locum-today-2018-12-04")
     assert locum["figures_share"] < 1.0
@@ -287,7 +274,7 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path: Path, case: str) -
     work = tmp_path / "work"
     work.mkdir()
     (work / name).write_bytes(content)
-    out = run(
+    out = run_cli(
         "knowledge",
         "draft",
         name,
@@ -321,7 +308,7 @@ def test_bad_options_write_nothing(tmp_path: Path, extra: list[str], expected: s
     folder = copy_knowledge(tmp_path)
     before = tree(folder)
     extra = [str(folder) + x.removeprefix("KNOWLEDGE") if x.startswith("KNOWLEDGE") else x for x in extra]
-    out = run(
+    out = run_cli(
         "knowledge",
         "draft",
         str(LOCUM_SEED),
@@ -345,10 +332,10 @@ def test_an_existing_draft_is_not_overwritten(tmp_path: Path) -> None:
         "Head\n\nSeven local authorities are struggling to improve, the report says.\n", "utf-8"
     )
     args = ("knowledge", "draft", str(article), "--source-id", "x1", "--publisher", "X", "--report", "R")
-    assert run(*args, cwd=tmp_path).returncode == 0
-    again = run(*args, cwd=tmp_path)
+    assert run_cli(*args, cwd=tmp_path).returncode == 0
+    again = run_cli(*args, cwd=tmp_path)
     assert again.returncode != 0 and "already exists (give --force" in again.stderr
-    assert run(*args, "--force", cwd=tmp_path).returncode == 0
+    assert run_cli(*args, "--force", cwd=tmp_path).returncode == 0
 
 
 # --- the pure core ----------------------------------------------------------------------------

@@ -9,10 +9,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
-from slack_standin import SignedSlackClient, SlackStandin
-from test_safety import run_cli
-from test_slack_app import context_texts, dm_event, mention_event, quotes
+from support.bot_process import REPO_ROOT
+from support.cli import run_cli
+from support.slack_messages import context_texts, dm_event, mention_event, quotes
+from support.slack_standin import SignedSlackClient, SlackStandin
 
 from bot.loading import shared_encoder
 from bot.settings import DEFAULT_EMBEDDING_MODEL

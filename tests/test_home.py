@@ -20,10 +20,11 @@ from typing import Any
 from unittest.mock import Mock, call
 
 import pytest
-from block_kit import assert_valid_view
-from conftest import ADMIN_ID, REPO_ROOT, RunningServer
 from slack_sdk.errors import SlackApiError
-from slack_standin import ASKER_ID, BOT_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
+from support.block_kit import assert_valid_view
+from support.bot_process import REPO_ROOT, RunningServer
+from support.server_checks import ADMIN_ID
+from support.slack_standin import ASKER_ID, BOT_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
 
 from bot.admin import Admin
 from bot.answering import Answerer

@@ -1,7 +1,7 @@
 """Each listener callback on its own, with mocked ``ack``/``respond``/``say`` (the way the
 bolt-python starter template tests its listeners): it acknowledges first and hands the question
 to the one question path with the right kind, privacy and thread. The real path, over signed
-HTTP requests, is tested in test_slack_app.py and the surface tests."""
+HTTP requests, is tested in test_slack_requests.py and the surface tests."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_ID, RunningServer
-from slack_standin import ASKER_ID, SignedSlackClient, SlackStandin
+from support.bot_process import RunningServer
+from support.server_checks import ADMIN_ID
+from support.slack_standin import ASKER_ID, SignedSlackClient, SlackStandin
 
 NEW_SOURCE_TEXT = (
     "Leeds Children's Services Briefing\n\n"

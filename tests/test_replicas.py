@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,10 +19,20 @@ from typing import Any
 
 import psycopg
 import pytest
-from bot_process import bot_env, free_port, standin_server_env, start_server, stop_server, wait_until_healthy
-from conftest import ADMIN_ID, REPO_ROOT, TEST_SIGNING_SECRET, RunningServer
-from postgres import PostgresCluster
-from slack_standin import SignedSlackClient, SlackStandin
+from support.bot_process import (
+    REPO_ROOT,
+    TEST_SIGNING_SECRET,
+    RunningServer,
+    free_port,
+    standin_server_env,
+    start_server,
+    stop_server,
+    wait_until_healthy,
+)
+from support.cli import run_cli
+from support.postgres import PostgresCluster
+from support.server_checks import ADMIN_ID
+from support.slack_standin import SignedSlackClient, SlackStandin
 
 pytestmark = pytest.mark.postgresql
 
@@ -131,15 +139,8 @@ def test_votes_and_gaps_sent_to_both_replicas_all_reach_gaps_json(
     # A gap is written just after its reply is sent.
     wait_until(lambda: rows(database_url, "select count(*) from feedback_gaps")[0][0] >= rounds)
 
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "gaps", "--json"],
-        cwd=REPO_ROOT,
-        env=bot_env(DATABASE_URL=database_url),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    result = run_cli("gaps", "--json", env={"DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["unanswered"]["questions"] == rounds
     shown = json.dumps(report["unanswered"]["groups"])

@@ -9,13 +9,10 @@ shared by the module, with RATE_LIMIT_PER_MINUTE=3.
 from __future__ import annotations
 
 import json
-import os
 import re
 import select
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -23,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
-    ADMIN_ID,
-    REPO_ROOT,
+from support.answers import CASE_QUESTION, GOOD_QUESTION, assert_no_case_data
+from support.bot_process import (
     TEST_SIGNING_SECRET,
     RunningServer,
     free_port,
@@ -34,36 +30,14 @@ from conftest import (
     stop_server,
     wait_until_healthy,
 )
-from slack_standin import (
-    ASKER_ID,
-    RecordedCall,
-    SignedSlackClient,
-    SlackStandin,
-    slack_signature,
-)
-from test_bad_input import GOOD_QUESTION, assert_up_and_answering, sent_count
-from test_slack_app import (
-    all_visible_text,
-    ask,
-    dm_event,
-    mention_event,
-    quotes,
-    section_texts,
-)
+from support.cli import CACHE_DIR, run_cli
+from support.server_checks import ADMIN_ID, assert_up_and_answering, log_lines, sent_count, wait_for_log_count
+from support.slack_messages import all_visible_text, ask, dm_event, mention_event, quotes, section_texts
+from support.slack_standin import ASKER_ID, RecordedCall, SignedSlackClient, SlackStandin, slack_signature
 
 from bot.blocks import FEEDBACK_THANKS_TEXT
 from bot.server import MAX_REQUEST_BODY_BYTES
 from retrieval.answer import DECLINE_TEXT
-
-BIN = Path(sys.executable).parent / "ofsted-bot"
-CACHE_DIR = REPO_ROOT / ".cache" / "embeddings"
-
-# The example: an address (house number, street, postcode) and an NHS number passing mod 11.
-CASE_QUESTION = (
-    "is the Smith family (12 Acacia Road, LS6 2AB, NHS 943 476 5919) likely to be rated inadequate?"
-)
-CASE_DATA = ["Smith", "Acacia", "LS6 2AB", "943 476 5919", "9434765919", "943 476", "476 5919"]
-
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -91,25 +65,6 @@ def gap_count(server: RunningServer) -> int:
     assert server.database_path is not None
     with sqlite3.connect(f"file:{server.database_path}?mode=ro", uri=True) as db:
         return int(db.execute("SELECT count(*) FROM feedback_gaps").fetchone()[0])
-
-
-def log_lines(server: RunningServer, needle: str) -> list[str]:
-    return [line for line in server.log_text().splitlines() if needle in line]
-
-
-def wait_for_log_count(server: RunningServer, needle: str, count: int, timeout: float = 10) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        lines = log_lines(server, needle)
-        if len(lines) >= count:
-            return lines
-        time.sleep(0.1)
-    raise AssertionError(f"fewer than {count} log lines with {needle!r}")
-
-
-def assert_no_case_data(text: str, data: list[str] = CASE_DATA) -> None:
-    for item in data:
-        assert item not in text, f"{item!r} leaked"
 
 
 # --- personal data ------------------------------------------------------------------------------
@@ -218,13 +173,6 @@ def test_after_case_details_the_next_question_is_answered(
 
 
 # --- personal data in the CLI -------------------------------------------------------------------
-
-
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "CACHE_DIR": str(CACHE_DIR), "DATABASE_URL": "sqlite://"}
-    return subprocess.run(
-        [str(BIN), *args], input=stdin, capture_output=True, text=True, env=env, timeout=300, cwd=REPO_ROOT
-    )
 
 
 def test_cli_ask_refuses_case_details_with_exit_2_without_echoing_them() -> None:

@@ -10,11 +10,18 @@ from typing import Any
 from unittest.mock import Mock, call
 
 import pytest
-from block_kit import assert_valid_blocks
-from conftest import REPO_ROOT, RunningServer
-from slack_standin import ASKER_ID, TEAM_ID, HttpResult, RecordedCall, SignedSlackClient, SlackStandin
-from test_safety import CASE_DATA, CASE_QUESTION, assert_no_case_data, log_lines, wait_for_log_count
-from test_slack_app import INADEQUATE_QUESTION, assert_inadequate_answer, button, quotes
+from support.answers import (
+    CASE_DATA,
+    CASE_QUESTION,
+    INADEQUATE_QUESTION,
+    assert_inadequate_answer,
+    assert_no_case_data,
+)
+from support.block_kit import assert_valid_blocks
+from support.bot_process import REPO_ROOT, RunningServer
+from support.server_checks import log_lines, wait_for_log_count
+from support.slack_messages import button, quotes
+from support.slack_standin import ASKER_ID, TEAM_ID, HttpResult, RecordedCall, SignedSlackClient, SlackStandin
 
 from bot.answering import Reply
 from bot.listeners import shortcuts

@@ -1,107 +1,40 @@
-"""The Slack app end to end: the real server (``ofsted-bot serve``, real model) in HTTP mode,
-signed requests as Slack sends them, and the stand-in recording what the user would see."""
+"""Signed HTTP requests against the real server (``ofsted-bot serve``, real model, HTTP mode), as
+Slack sends them: ``/ofsted``, events, buttons, request verification, ``/healthz`` and the log. The
+Slack stand-in records what the user would see."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
-    REPO_ROOT,
-    TEST_APP_TOKEN,
-    TEST_BOT_TOKEN,
-    TEST_SIGNING_SECRET,
-    RunningServer,
-    bot_env,
-    free_port,
-    serve_command,
-    start_server,
-    stop_server,
+from support.answers import INADEQUATE_QUESTION, assert_inadequate_answer
+from support.bot_process import REPO_ROOT, TEST_BOT_TOKEN, TEST_SIGNING_SECRET, RunningServer
+from support.slack_messages import (
+    all_visible_text,
+    ask,
+    button,
+    buttons,
+    context_texts,
+    dm_event,
+    mention_event,
+    quotes,
+    section_texts,
 )
-from slack_standin import (
-    ASKER_ID,
-    BOT_ID,
-    BOT_USER_ID,
-    RecordedCall,
-    SignedSlackClient,
-    SlackStandin,
-    slack_signature,
-)
+from support.slack_standin import ASKER_ID, BOT_ID, BOT_USER_ID, SignedSlackClient, SlackStandin, http_request
 
 from bot.blocks import FEEDBACK_THANKS_TEXT
 from retrieval.answer import DECLINE_TEXT
 from retrieval.knowledge import Knowledge, require_knowledge
 
-INADEQUATE_QUESTION = "what percentage of councils are rated inadequate"
 OUT_OF_SCOPE_QUESTION = "what's the best pizza near the office"
 
 
 @pytest.fixture(scope="module")
 def knowledge() -> Knowledge:
     return require_knowledge(REPO_ROOT / "knowledge")
-
-
-# --- reading what the user sees --------------------------------------------------------------
-
-
-def section_texts(blocks: list[dict[str, Any]]) -> list[str]:
-    return [b["text"]["text"] for b in blocks if b["type"] == "section"]
-
-
-def context_texts(blocks: list[dict[str, Any]]) -> list[str]:
-    return [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
-
-
-def quotes(blocks: list[dict[str, Any]]) -> list[str]:
-    return [
-        "".join(part["text"] for part in element["elements"])
-        for b in blocks
-        if b["type"] == "rich_text"
-        for element in b["elements"]
-        if element["type"] == "rich_text_quote"
-    ]
-
-
-def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"]
-
-
-def button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
-    found = [b for b in buttons(blocks) if b["action_id"] == action_id]
-    assert found, f"no {action_id} button in {[b['action_id'] for b in buttons(blocks)]}"
-    return found[0]
-
-
-def all_visible_text(blocks: list[dict[str, Any]]) -> str:
-    button_texts = [b["text"]["text"] for b in buttons(blocks)]
-    return "\n".join(section_texts(blocks) + context_texts(blocks) + quotes(blocks) + button_texts)
-
-
-def assert_inadequate_answer(blocks: list[dict[str, Any]], knowledge: Knowledge) -> None:
-    """The figure in bold, the verbatim quote carrying it, and the citation."""
-    assert any("*13%*" in text for text in section_texts(blocks)), section_texts(blocks)
-    shown = quotes(blocks)
-    assert shown, "no quote block"
-    known_quotes = {f.quote for f in knowledge.facts}
-    assert all(q in known_quotes for q in shown), "a quote that is not verbatim from the knowledge"
-    assert any("13%" in q for q in shown)
-    citation = " ".join(context_texts(blocks))
-    assert "Locum Today" in citation and "4 December 2018" in citation
-    assert "Ofsted Annual Report 2017/18" in citation
-
-
-def ask(slack: SignedSlackClient, standin: SlackStandin, text: str) -> RecordedCall:
-    name = slack.unique("cmd-")
-    result = slack.slash_command(text, standin.response_url(name))
-    assert result.status == 200
-    return standin.wait_for_response(name)
 
 
 # --- /ofsted ---------------------------------------------------------------------------------
@@ -183,32 +116,6 @@ def test_broadcast_mentions_in_a_question_never_echo_live(
 
 
 # --- events ----------------------------------------------------------------------------------
-
-
-def mention_event(channel: str, text: str, ts: str) -> dict[str, Any]:
-    return {
-        "type": "app_mention",
-        "user": ASKER_ID,
-        "text": f"<@{BOT_USER_ID}> {text}",
-        "ts": ts,
-        "channel": channel,
-        "event_ts": ts,
-        "client_msg_id": f"msg-{channel}-{ts}",
-    }
-
-
-def dm_event(channel: str, text: str, ts: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "channel_type": "im",
-        "user": ASKER_ID,
-        "text": text,
-        "ts": ts,
-        "channel": channel,
-        "event_ts": ts,
-        "client_msg_id": f"msg-{channel}-{ts}",
-        **extra,
-    }
 
 
 def test_app_mention_is_answered_in_a_thread_visible_to_the_channel(
@@ -389,8 +296,6 @@ def test_old_timestamp_is_rejected(slack: SignedSlackClient, standin: SlackStand
 
 
 def test_healthz_and_unknown_paths(bot_server: RunningServer) -> None:
-    from slack_standin import http_request
-
     health = http_request(f"{bot_server.base_url}/healthz")
     assert health.status == 200 and health.json()["status"] == "ok"
     assert http_request(f"{bot_server.base_url}/nothing-here").status == 404
@@ -413,234 +318,3 @@ def test_logs_one_line_per_question_without_its_text_or_any_secret(
     assert any("fact_id=" in line and "score=" in line and "ms=" in line for line in lines)
     assert "zebra" not in log
     assert TEST_BOT_TOKEN not in log and TEST_SIGNING_SECRET not in log
-
-
-# --- start-up errors ---------------------------------------------------------------------------
-
-
-def run_serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(serve_command(), cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
-
-
-@pytest.mark.parametrize(
-    ("overrides", "variable"),
-    [
-        ({"SLACK_BOT_TOKEN": None}, "SLACK_BOT_TOKEN"),
-        ({"SLACK_BOT_TOKEN": "xoxp-a-user-token"}, "SLACK_BOT_TOKEN"),
-        ({"SLACK_SIGNING_SECRET": None}, "SLACK_SIGNING_SECRET"),
-        ({"SLACK_SIGNING_SECRET": "not-a-secret"}, "SLACK_SIGNING_SECRET"),
-        ({"SLACK_APP_TOKEN": "xoxb-not-an-app-token"}, "SLACK_APP_TOKEN"),
-    ],
-    ids=["no-bot-token", "user-token", "no-signing-secret", "bad-signing-secret", "bad-app-token"],
-)
-def test_missing_or_malformed_slack_variable_stops_start_up_with_one_line(
-    overrides: dict[str, str | None], variable: str
-) -> None:
-    env = bot_env(
-        SLACK_BOT_TOKEN=TEST_BOT_TOKEN,
-        SLACK_SIGNING_SECRET=TEST_SIGNING_SECRET,
-        SLACK_API_URL="http://127.0.0.1:9/api/",
-        PORT=str(free_port()),
-    )
-    env.update({k: v for k, v in overrides.items() if v is not None})
-    for key in [k for k, v in overrides.items() if v is None]:
-        env.pop(key)
-    result = run_serve(env)
-    assert result.returncode != 0
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1, message
-    assert variable in message and "Traceback" not in message
-    for value in overrides.values():
-        if value:
-            assert value not in message, "the message names the variable, never its value"
-
-
-# --- Socket Mode -----------------------------------------------------------------------------
-
-
-class SocketModeStandin:
-    """A local websocket server playing Slack's Socket Mode: hello, then one events_api envelope."""
-
-    def __init__(self, envelope: dict[str, Any]) -> None:
-        from websockets.sync.server import serve
-
-        self.envelope = envelope
-        self.acks: list[dict[str, Any]] = []
-        self.acked = threading.Event()
-        self.server = serve(self._handle, "127.0.0.1", 0)
-        self.url = f"ws://127.0.0.1:{self.server.socket.getsockname()[1]}/link/?ticket=standin"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def _handle(self, websocket: Any) -> None:
-        websocket.send(
-            json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}})
-        )
-        websocket.send(json.dumps(self.envelope))
-        for message in websocket:
-            data = json.loads(message)
-            if data.get("envelope_id") == self.envelope["envelope_id"]:
-                self.acks.append(data)
-                self.acked.set()
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
-@pytest.fixture
-def socket_mode_server(
-    standin: SlackStandin, tmp_path: Path, knowledge: Knowledge
-) -> Iterator[tuple[RunningServer, SocketModeStandin, str]]:
-    channel = "CSOCKET"
-    client = SignedSlackClient("unused", TEST_SIGNING_SECRET)
-    body = json.loads(client.event_body(mention_event(channel, INADEQUATE_QUESTION, "1700000600.000100")))
-    envelope = {
-        "envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
-        "type": "events_api",
-        "accepts_response_payload": False,
-        "retry_attempt": 0,
-        "retry_reason": "",
-        "payload": body,
-    }
-    ws = SocketModeStandin(envelope)
-    standin.socket_mode_url = ws.url
-    port = free_port()
-    env = bot_env(
-        SLACK_BOT_TOKEN=TEST_BOT_TOKEN,
-        SLACK_APP_TOKEN=TEST_APP_TOKEN,
-        SLACK_API_URL=standin.api_url,
-        PORT=str(port),
-    )
-    server = start_server(env, tmp_path / "socket-mode.log", port)
-    try:
-        yield server, ws, channel
-    finally:
-        stop_server(server)
-        ws.close()
-        standin.socket_mode_url = None
-
-
-def test_socket_mode_answers_an_event_and_acks_its_envelope(
-    socket_mode_server: tuple[RunningServer, SocketModeStandin, str],
-    standin: SlackStandin,
-    knowledge: Knowledge,
-) -> None:
-    server, ws, channel = socket_mode_server
-    post = standin.wait_for_post(channel, timeout=150)
-    assert post.body["thread_ts"] == "1700000600.000100"
-    assert_inadequate_answer(post.body["blocks"], knowledge)
-    assert ws.acked.wait(30), server.log_text()
-    from slack_standin import http_request
-
-    assert http_request(f"{server.base_url}/healthz").status == 200, "healthz is served in Socket Mode too"
-    assert ws.acks[0] == {"envelope_id": ws.envelope["envelope_id"]}
-    opened = standin.wait_for(lambda c: c.method == "apps.connections.open")
-    assert opened.headers.get("Authorization") == f"Bearer {TEST_APP_TOKEN}"
-    assert TEST_APP_TOKEN not in server.log_text() and TEST_BOT_TOKEN not in server.log_text()
-
-
-# --- the pieces the server is built from ----------------------------------------------------------
-
-
-def test_healthz_is_503_until_the_index_is_loaded() -> None:
-    from bot.reload import IndexHolder
-    from bot.server import build_wsgi_app
-
-    statuses: list[str] = []
-    wsgi = build_wsgi_app(IndexHolder())
-    body = b"".join(
-        wsgi(
-            {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
-            lambda status, headers: statuses.append(status),
-        )
-    )
-    assert statuses == ["503 Service Unavailable"]
-    assert json.loads(body) == {"status": "loading"}
-
-
-def test_recent_ids_remember_each_id_once_within_bounds() -> None:
-    from bot.middleware import RecentIds
-
-    seen = RecentIds(ttl_seconds=60, max_size=3)
-    assert seen.first_time("event:1", "message:a")
-    assert not seen.first_time("event:1")
-    assert not seen.first_time("event:2", "message:a")  # same message, new event id
-    for i in range(3, 10):
-        assert seen.first_time(f"event:{i}")
-    assert seen.first_time("event:1"), "the oldest ids are dropped once the set is full"
-    expired = RecentIds(ttl_seconds=0)
-    assert expired.first_time("event:x") and expired.first_time("event:x")
-
-
-# --- around the app -----------------------------------------------------------------------------
-
-
-def test_env_example_lists_every_setting() -> None:
-    from dataclasses import fields
-
-    from bot.settings import Settings
-
-    listed = {
-        line.split("=", 1)[0]
-        for line in (REPO_ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
-        if re.match(r"^[A-Z_]+=", line)
-    }
-    assert {f.name.upper() for f in fields(Settings)} <= listed
-
-
-def test_manifest_creates_the_app_in_one_paste() -> None:
-    import yaml
-
-    manifest = yaml.safe_load((REPO_ROOT / "manifest.yml").read_text(encoding="utf-8"))
-    command = manifest["features"]["slash_commands"][0]
-    assert command["command"] == "/ofsted" and command["description"] and command["usage_hint"]
-    assert manifest["features"]["bot_user"]["display_name"]
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands",
-        "chat:write",
-        "app_mentions:read",
-        "im:history",
-        "assistant:write",
-    }
-    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
-    assert manifest["features"]["assistant_view"]["assistant_description"]
-    (shortcut,) = manifest["features"]["shortcuts"]
-    assert shortcut["type"] == "message" and shortcut["callback_id"] == "ask_ofsted_bot"
-    settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {
-        "app_mention",
-        "app_home_opened",
-        "assistant_thread_started",
-        "assistant_thread_context_changed",
-        "message.im",
-    }
-    assert settings["interactivity"]["is_enabled"] is True
-    assert settings["socket_mode_enabled"] is True
-
-
-def test_the_app_factory_takes_its_own_settings_and_says_when_still_loading(standin: SlackStandin) -> None:
-    from slack_bolt.request import BoltRequest
-
-    from bot.app import build_app
-    from bot.blocks import NOT_READY_TEXT
-    from bot.reload import IndexHolder
-    from bot.settings import Settings
-
-    settings = Settings(
-        slack_bot_token=TEST_BOT_TOKEN,
-        slack_signing_secret=TEST_SIGNING_SECRET,
-        slack_api_url=standin.api_url,
-    )
-    app = build_app(settings, IndexHolder())  # no index loaded yet
-    slack = SignedSlackClient("unused", TEST_SIGNING_SECRET)
-    body = slack.slash_command_body(INADEQUATE_QUESTION, standin.response_url("factory-not-ready"))
-    timestamp = str(int(time.time()))
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": timestamp,
-        "x-slack-signature": slack_signature(TEST_SIGNING_SECRET, timestamp, body),
-    }
-    response = app.dispatch(BoltRequest(body=body, headers=headers))
-    assert response.status == 200
-    reply = standin.wait_for_response("factory-not-ready").body
-    assert reply["text"] == NOT_READY_TEXT and reply["response_type"] == "ephemeral"

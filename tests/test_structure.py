@@ -1,4 +1,5 @@
-"""The shape of the code, checked: no import cycle under bot/, the core knows nothing of Slack."""
+"""The shape of the code, checked: no import cycle under bot/, the core knows nothing of Slack, and
+the tests share helpers only through tests/support/."""
 
 from __future__ import annotations
 
@@ -73,3 +74,20 @@ def test_no_listener_imports_the_app_and_the_core_knows_nothing_of_slack() -> No
     for path in (REPO / "src" / "retrieval").glob("*.py"):
         assert not imports_of(path, "slack"), path.name
         assert not imports_of(path, "bot"), path.name
+
+
+def test_tests_share_helpers_only_through_support_which_imports_itself_relatively() -> None:
+    """No test module imports another (or conftest): shared helpers live in tests/support/, whose
+    modules import one another relatively, so they load as ``support.x`` (the tests) and as
+    ``tests.support.x`` (the benchmarks) alike."""
+    tests, support = REPO / "tests", REPO / "tests" / "support"
+    for path in [*tests.glob("*.py"), *support.glob("*.py")]:
+        others = imports_of(path, "test_") | imports_of(path, "conftest")
+        assert not others, f"{path.name} imports {sorted(others)}"
+    siblings = {p.stem for p in support.glob("*.py")} | {"support", "tests"}
+    for path in support.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert node.module.split(".")[0] not in siblings, f"{path.name}: from {node.module} import"
+            elif isinstance(node, ast.Import):
+                assert not {a.name.split(".")[0] for a in node.names} & siblings, path.name
