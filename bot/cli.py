@@ -296,13 +296,18 @@ def cmd_knowledge_check(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_knowledge_list(args: argparse.Namespace, settings: Settings) -> int:
+def _knowledge_or_print_errors(settings: Settings) -> Knowledge | None:
+    """The knowledge folder, loaded; None (its errors printed to stderr) when it does not load."""
     result = load_knowledge(settings.knowledge_dir)
-    if result.knowledge is None:
-        for issue in result.errors:
-            print(issue, file=sys.stderr)
+    for issue in result.errors if result.knowledge is None else ():
+        print(issue, file=sys.stderr)
+    return result.knowledge
+
+
+def cmd_knowledge_list(args: argparse.Namespace, settings: Settings) -> int:
+    k = _knowledge_or_print_errors(settings)
+    if k is None:
         return EXIT_ERROR
-    k = result.knowledge
     facts = [
         {
             "id": f.id,
@@ -470,12 +475,10 @@ def cmd_knowledge_coverage(args: argparse.Namespace, settings: Settings) -> int:
     """Per source: the figures and sentences of its text that no fact quotes."""
     from retrieval.coverage import coverage
 
-    result = load_knowledge(settings.knowledge_dir)
-    if result.knowledge is None:
-        for issue in result.errors:
-            print(issue, file=sys.stderr)
+    knowledge = _knowledge_or_print_errors(settings)
+    if knowledge is None:
         return EXIT_ERROR
-    report = coverage(result.knowledge)
+    report = coverage(knowledge)
     if args.json:
         print(json.dumps([c.to_dict() for c in report], ensure_ascii=False, indent=2))
         return EXIT_OK

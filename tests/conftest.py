@@ -24,6 +24,25 @@ from support.postgres import PostgresCluster, find_binaries
 from support.server_checks import ADMIN_IDS
 from support.slack_standin import SignedSlackClient, SlackStandin
 
+from bot.loading import shared_encoder
+from bot.settings import DEFAULT_EMBEDDING_MODEL
+from retrieval.index import FactIndex
+from retrieval.knowledge import Knowledge, require_knowledge
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    """The real knowledge folder, loaded once."""
+    return require_knowledge(REPO_ROOT / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def index(knowledge: Knowledge) -> FactIndex:
+    """The real index (real model, the repo's embedding cache), built once for the in-process tests."""
+    return FactIndex.build(
+        knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO_ROOT / ".cache/embeddings"
+    )
+
 
 @pytest.fixture(scope="session")
 def standin() -> Iterator[SlackStandin]:

@@ -19,7 +19,7 @@ from support.answers import (
     assert_no_case_data,
 )
 from support.block_kit import assert_valid_blocks
-from support.bot_process import REPO_ROOT, RunningServer
+from support.bot_process import RunningServer
 from support.server_checks import assert_up_and_answering, log_lines, wait_for_log_count
 from support.slack_messages import dm_event, quotes
 from support.slack_standin import ASKER_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
@@ -29,13 +29,7 @@ from bot.blocks import example_questions
 from bot.listeners import assistant
 from bot.threads import ThreadKey
 from retrieval.answer import DECLINE_TEXT
-from retrieval.knowledge import Knowledge, require_knowledge
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> Knowledge:
-    return require_knowledge(REPO_ROOT / "knowledge")
-
+from retrieval.knowledge import Knowledge
 
 # --- the events Slack sends (the shapes bolt's payload_utils recognise) -----------------------
 

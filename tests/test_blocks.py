@@ -15,14 +15,9 @@ from support.block_kit import assert_valid_blocks
 from bot import blocks, slack_text
 from bot.slack_text import question_from_slack
 from retrieval.answer import DECLINE_TEXT, Answer, AnsweredFact, Suggestion
-from retrieval.knowledge import Fact, Knowledge, Source, require_knowledge
+from retrieval.knowledge import Fact, Knowledge, Source
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> Knowledge:
-    return require_knowledge(REPO_ROOT / "knowledge")
 
 
 def answered(knowledge: Knowledge, *fact_ids: str, question: str = "a question", **kwargs: Any) -> Answer:

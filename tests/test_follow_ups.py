@@ -8,30 +8,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 from support.bot_process import REPO_ROOT
 from support.cli import run_cli
 from support.slack_messages import context_texts, dm_event, mention_event, quotes
 from support.slack_standin import SignedSlackClient, SlackStandin
 
-from bot.loading import shared_encoder
-from bot.settings import DEFAULT_EMBEDDING_MODEL
 from bot.threads import ThreadKey, ThreadTurns
 from retrieval.answer import answer_question
 from retrieval.evaluate import FollowUpSet, evaluate_follow_ups
 from retrieval.followup import PreviousTurn, answer_in_thread, asks_for_source, edition_answer, specificity
 from retrieval.index import FactIndex
-from retrieval.knowledge import require_knowledge
 
 FOLLOW_UPS = REPO_ROOT / "tests" / "data" / "follow_ups.yaml"
-
-
-@pytest.fixture(scope="module")
-def index() -> FactIndex:
-    knowledge = require_knowledge(REPO_ROOT / "knowledge")
-    return FactIndex.build(
-        knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO_ROOT / ".cache/embeddings"
-    )
 
 
 def turn(index: FactIndex, question: str) -> PreviousTurn:

@@ -9,11 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.loading import shared_encoder
-from bot.settings import DEFAULT_EMBEDDING_MODEL
 from retrieval.gaps import QuestionGroup, _cluster, format_gaps_report, gaps_report_dict, group_questions
 from retrieval.index import FactIndex
-from retrieval.knowledge import require_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE_DIR = REPO / ".cache/embeddings"
@@ -26,12 +23,6 @@ ADOPTION = [
 WEATHER = ["what's the weather in Leeds", "is it going to rain tomorrow"]
 # Interleaved, so grouping cannot lean on the order they were asked in.
 ASKED = [ADOPTION[0], WEATHER[0], ADOPTION[1], WEATHER[1], ADOPTION[2]]
-
-
-@pytest.fixture(scope="module")
-def index() -> FactIndex:
-    knowledge = require_knowledge(REPO / "knowledge")
-    return FactIndex.build(knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=CACHE_DIR)
 
 
 @pytest.fixture(scope="module")

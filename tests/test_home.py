@@ -40,19 +40,13 @@ from bot.home_view import (
     loading_view,
 )
 from bot.listeners.home import on_home_example, on_home_reload, publish_home
-from bot.loading import shared_encoder
 from bot.reload import IndexHolder, KnowledgeReloader, ReloadResult
-from bot.settings import DEFAULT_EMBEDDING_MODEL, Settings
+from bot.settings import Settings
 from bot.store import FeedbackStore
 from retrieval.index import FactIndex
-from retrieval.knowledge import Fact, Knowledge, KnowledgeError, KnowledgeIssue, Source, require_knowledge
+from retrieval.knowledge import Fact, Knowledge, KnowledgeError, KnowledgeIssue, Source
 
 View = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> Knowledge:
-    return require_knowledge(REPO_ROOT / "knowledge")
 
 
 # --- reading a view ---------------------------------------------------------------------------
@@ -260,13 +254,6 @@ def test_non_admin_reload_click_changes_nothing(
 
 REQUEST_ID = "req0home0test"
 OTHER_USER = "U0NOTADMIN"
-
-
-@pytest.fixture(scope="module")
-def index(knowledge: Knowledge) -> FactIndex:
-    return FactIndex.build(
-        knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO_ROOT / ".cache/embeddings"
-    )
 
 
 def make_context(

@@ -16,14 +16,11 @@ from support.cli import run_cli
 from support.slack_messages import ask, context_texts, quotes, section_texts
 from support.slack_standin import SignedSlackClient, SlackStandin
 
-from bot.loading import shared_encoder
-from bot.settings import DEFAULT_EMBEDDING_MODEL
 from retrieval.answer import answer_question
 from retrieval.asking import asked_measure, years_in
 from retrieval.decision import load_decision_models, models_to_json, select_model
 from retrieval.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
 from retrieval.index import FactIndex
-from retrieval.knowledge import require_knowledge
 from retrieval.wording import normalise_units, strip_framing
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,14 +45,6 @@ DECLINED = [
     ("how many SGOs were granted?", "unknown_name", ""),
     ("How many children are in care in Scotland?", "unknown_name", ""),
 ]
-
-
-@pytest.fixture(scope="module")
-def index() -> FactIndex:
-    knowledge = require_knowledge(REPO / "knowledge")
-    return FactIndex.build(
-        knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO / ".cache/embeddings"
-    )
 
 
 def test_framing_units_and_periods_are_normalised() -> None:

@@ -8,22 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.loading import shared_encoder
-from bot.settings import DEFAULT_EMBEDDING_MODEL
 from retrieval import index as retrieval_index
 from retrieval.answer import answer_fact, answer_question
 from retrieval.index import FactIndex, tokenize
 from retrieval.knowledge import require_knowledge, verify_quote
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> FactIndex:
-    knowledge = require_knowledge(REPO / "knowledge")
-    return FactIndex.build(
-        knowledge, shared_encoder(DEFAULT_EMBEDDING_MODEL), cache_dir=REPO / ".cache/embeddings"
-    )
 
 
 # Phrasings of our own (not the dev set's): the answer's quote must carry the figure.

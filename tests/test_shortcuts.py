@@ -26,12 +26,7 @@ from support.slack_standin import ASKER_ID, TEAM_ID, HttpResult, RecordedCall, S
 from bot.answering import Reply
 from bot.listeners import shortcuts
 from retrieval.answer import DECLINE_TEXT
-from retrieval.knowledge import Knowledge, require_knowledge
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> Knowledge:
-    return require_knowledge(REPO_ROOT / "knowledge")
+from retrieval.knowledge import Knowledge
 
 
 def message_action_payload(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from support.answers import INADEQUATE_QUESTION, assert_inadequate_answer
-from support.bot_process import REPO_ROOT, TEST_BOT_TOKEN, TEST_SIGNING_SECRET, RunningServer
+from support.bot_process import TEST_BOT_TOKEN, TEST_SIGNING_SECRET, RunningServer
 from support.slack_messages import (
     all_visible_text,
     ask,
@@ -27,14 +27,9 @@ from support.slack_standin import ASKER_ID, BOT_ID, BOT_USER_ID, SignedSlackClie
 
 from bot.blocks import FEEDBACK_THANKS_TEXT
 from retrieval.answer import DECLINE_TEXT
-from retrieval.knowledge import Knowledge, require_knowledge
+from retrieval.knowledge import Knowledge
 
 OUT_OF_SCOPE_QUESTION = "what's the best pizza near the office"
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> Knowledge:
-    return require_knowledge(REPO_ROOT / "knowledge")
 
 
 # --- /ofsted ---------------------------------------------------------------------------------

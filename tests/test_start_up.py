@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from support.answers import INADEQUATE_QUESTION, assert_inadequate_answer
 from support.bot_process import (
-    REPO_ROOT,
     TEST_APP_TOKEN,
     TEST_BOT_TOKEN,
     TEST_SIGNING_SECRET,
@@ -27,13 +26,7 @@ from support.slack_messages import mention_event
 from support.slack_standin import SignedSlackClient, SlackStandin, http_request, slack_signature
 from support.socket_mode_standin import SocketModeStandin
 
-from retrieval.knowledge import Knowledge, require_knowledge
-
-
-@pytest.fixture(scope="module")
-def knowledge() -> Knowledge:
-    return require_knowledge(REPO_ROOT / "knowledge")
-
+from retrieval.knowledge import Knowledge
 
 # --- start-up errors ---------------------------------------------------------------------------
 
