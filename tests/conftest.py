@@ -14,11 +14,7 @@ from support.bot_process import (
     REPO_ROOT,
     TEST_SIGNING_SECRET,
     RunningServer,
-    free_port,
-    standin_server_env,
-    start_server,
-    stop_server,
-    wait_until_healthy,
+    healthy_standin_server,
 )
 from support.postgres import PostgresCluster, find_binaries
 from support.server_checks import ADMIN_IDS
@@ -57,28 +53,22 @@ def bot_server(standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory) 
     It answers from its own copy of the knowledge folder (the reload tests change it) and keeps
     feedback in its own database file; its admins are ADMIN_IDS (support/server_checks.py).
     """
-    port = free_port()
     workdir = tmp_path_factory.mktemp("server")
     knowledge_dir = workdir / "knowledge"
     shutil.copytree(REPO_ROOT / "knowledge", knowledge_dir)
     database_path = workdir / "feedback.sqlite3"
-    env = standin_server_env(
+    with healthy_standin_server(
         standin,
-        port,
+        workdir,
         KNOWLEDGE_DIR=str(knowledge_dir),
         DATABASE_URL=f"sqlite:///{database_path}",
         ADMIN_USER_IDS=", ".join(ADMIN_IDS),
         # The suite asks hundreds of questions as one user; the limit has a test of its own.
         RATE_LIMIT_PER_MINUTE="100000",
-    )
-    server = start_server(env, workdir / "serve.log", port)
-    server.knowledge_dir = knowledge_dir
-    server.database_path = database_path
-    try:
-        wait_until_healthy(server)
+    ) as server:
+        server.knowledge_dir = knowledge_dir
+        server.database_path = database_path
         yield server
-    finally:
-        stop_server(server)
 
 
 @pytest.fixture(scope="session")

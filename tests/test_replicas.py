@@ -23,9 +23,7 @@ from support.bot_process import (
     REPO_ROOT,
     TEST_SIGNING_SECRET,
     RunningServer,
-    free_port,
-    standin_server_env,
-    start_server,
+    start_standin_server,
     stop_server,
     wait_until_healthy,
 )
@@ -61,18 +59,16 @@ def replicas(
     started: list[Replica] = []
     try:
         for name in ("a", "b"):
-            port = free_port()
             workdir = tmp_path_factory.mktemp(f"replica-{name}")
             shutil.copytree(REPO_ROOT / "knowledge", workdir / "knowledge")
-            env = standin_server_env(
+            server = start_standin_server(
                 standin,
-                port,
+                workdir,
                 KNOWLEDGE_DIR=str(workdir / "knowledge"),
                 DATABASE_URL=database_url,
                 ADMIN_USER_IDS=ADMIN_ID,
                 RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT),
             )
-            server = start_server(env, workdir / "serve.log", port)
             started.append(Replica(server, SignedSlackClient(server.events_url, TEST_SIGNING_SECRET)))
         for replica in started:
             wait_until_healthy(replica.server)

@@ -24,11 +24,7 @@ from support.answers import CASE_QUESTION, GOOD_QUESTION, assert_no_case_data
 from support.bot_process import (
     TEST_SIGNING_SECRET,
     RunningServer,
-    free_port,
-    standin_server_env,
-    start_server,
-    stop_server,
-    wait_until_healthy,
+    healthy_standin_server,
 )
 from support.cli import CACHE_DIR, run_cli
 from support.server_checks import ADMIN_ID, assert_up_and_answering, log_lines, sent_count, wait_for_log_count
@@ -401,20 +397,11 @@ def limited(
     standin: SlackStandin, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[RunningServer, SignedSlackClient]]:
     """One more ``ofsted-bot serve``, with RATE_LIMIT_PER_MINUTE=3, shared by the limit tests."""
-    port = free_port()
     workdir = tmp_path_factory.mktemp("limited")
-    env = standin_server_env(
-        standin,
-        port,
-        ADMIN_USER_IDS=ADMIN_ID,
-        RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT),
-    )
-    server = start_server(env, workdir / "serve.log", port)
-    try:
-        wait_until_healthy(server)
+    with healthy_standin_server(
+        standin, workdir, ADMIN_USER_IDS=ADMIN_ID, RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT)
+    ) as server:
         yield server, SignedSlackClient(server.events_url, TEST_SIGNING_SECRET)
-    finally:
-        stop_server(server)
 
 
 def ask_as(slack: SignedSlackClient, standin: SlackStandin, text: str, user: str) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,3 +134,23 @@ def stop_server(server: RunningServer) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait()
+
+
+def start_standin_server(standin: SlackStandin, workdir: Path, **env: str | None) -> RunningServer:
+    """``ofsted-bot serve`` in HTTP mode on a free port, talking to ``standin``, logging to
+    ``workdir/serve.log``; started, not yet healthy (``env``: settings on top of the stand-in's)."""
+    port = free_port()
+    return start_server(standin_server_env(standin, port, **env), workdir / "serve.log", port)
+
+
+@contextmanager
+def healthy_standin_server(
+    standin: SlackStandin, workdir: Path, **env: str | None
+) -> Iterator[RunningServer]:
+    """``start_standin_server``, healthy; stopped on leaving."""
+    server = start_standin_server(standin, workdir, **env)
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        stop_server(server)
