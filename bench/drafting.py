@@ -1,8 +1,9 @@
 """``knowledge draft`` against the curated facts: each seed article drafted from scratch.
 
-For each seed article in ``../shared/seeds/``, a temporary knowledge folder holds the *other*
-sources and their facts only (so the article is new to it); ``ofsted-bot knowledge draft`` runs
-as a subprocess on the seed, and the draft is compared with the curated facts of that article:
+For each seed article in ``tests/data/seeds/`` (as published: copies of ``../shared/seeds/``),
+a temporary knowledge folder holds the *other* sources and their facts only (so the article is
+new to it); ``ofsted-bot knowledge draft`` runs as a subprocess on the seed, and the draft is
+compared with the curated facts of that article:
 
 - curated quotes found: share of curated facts whose quote is in, or contains, a draft quote;
 - figures parsed right: share of curated figures (of those facts) that a matching draft fact
@@ -31,7 +32,7 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SEEDS = REPO_ROOT.parent / "shared" / "seeds"
+SEEDS = REPO_ROOT / "tests" / "data" / "seeds"  # the seed articles as published (copies of ../shared/seeds)
 BIN = Path(sys.executable).parent / "ofsted-bot"
 GOAL_QUOTES, GOAL_FIGURES = 0.9, 0.95
 

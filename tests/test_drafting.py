@@ -16,9 +16,10 @@ from retrieval.knowledge import Source, load_knowledge, require_knowledge, verif
 from retrieval.textnorm import fold_for_match
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO.parent / "shared" / "seeds"
-LOCUM_SEED = SEEDS / "000_0340248b376c9c03.txt"
-CC_SEED = SEEDS / "002_5187a7422f3d0d11.txt"
+# The two seed articles as published, site furniture and all (copies of ../shared/seeds/).
+SEEDS = REPO / "tests" / "data" / "seeds"
+LOCUM_SEED = SEEDS / "locum-today-2018-12-04.raw.txt"
+CC_SEED = SEEDS / "community-care-annual-report-2016-17.raw.txt"
 SEED_ARGS = {
     LOCUM_SEED: ["--publisher", "Locum Today", "--report", "Ofsted Annual Report 2017/18"],
     CC_SEED: [
@@ -30,7 +31,6 @@ SEED_ARGS = {
         "2017",
     ],
 }
-needs_seeds = pytest.mark.skipif(not LOCUM_SEED.is_file(), reason="shared/seeds not laid out")
 
 
 def tree(folder: Path) -> dict[str, tuple[int, int]]:
@@ -50,7 +50,6 @@ def _folded(s: str) -> str:
 # --- drafting the seed articles ---------------------------------------------------------------
 
 
-@needs_seeds
 @pytest.mark.parametrize("seed", [LOCUM_SEED, CC_SEED], ids=["locum", "community-care"])
 def test_seed_draft_is_refused_until_reviewed_then_loads(tmp_path: Path, seed: Path) -> None:
     work = tmp_path / "work"
@@ -89,7 +88,6 @@ def test_seed_draft_is_refused_until_reviewed_then_loads(tmp_path: Path, seed: P
     assert run_cli("knowledge", "check", str(folder), cwd=work).returncode == 0
 
 
-@needs_seeds
 def test_try_works_on_an_unreviewed_draft(tmp_path: Path) -> None:
     ok = run_cli(
         "knowledge", "draft", str(CC_SEED), "--source-id", "cc-again", *SEED_ARGS[CC_SEED], cwd=tmp_path
@@ -102,7 +100,6 @@ def test_try_works_on_an_unreviewed_draft(tmp_path: Path) -> None:
     assert "=> answered by fact" in out.stdout
 
 
-@needs_seeds
 def test_html_page_is_extracted_without_furniture(tmp_path: Path) -> None:
     text = (REPO / "knowledge/sources/locum-today-2018-12-04.txt").read_text(encoding="utf-8")
     title, _, body = text.partition("\n\n")
@@ -294,7 +291,6 @@ def test_bad_input_gets_one_line_and_writes_nothing(tmp_path: Path, case: str) -
     assert sorted(p.name for p in work.iterdir()) == [name]
 
 
-@needs_seeds
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
@@ -433,7 +429,6 @@ def test_coverage_pure_function_reports_each_source() -> None:
     assert all(c.uncovered_sentences == () for c in report.values())
 
 
-@needs_seeds
 def test_read_article_strips_furniture_from_text_seeds() -> None:
     article = read_article(CC_SEED)
     assert article.title == "Deprivation an indicator in some ratings according to Ofsted research"
