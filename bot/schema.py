@@ -8,6 +8,7 @@ migrations' autogenerate read.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,19 @@ task_runs_table = Table(
     Column("last_run_at", DateTime, nullable=False),
     Column("run_by", String(200)),
 )
+
+
+def stored_time(moment: datetime | None) -> datetime:
+    """Naive UTC for the database; a naive ``moment`` is taken to be UTC already."""
+    if moment is None:
+        moment = datetime.now(UTC)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def aware_time(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None else None
 
 
 def database_url_for_driver(database_url: str) -> URL:
