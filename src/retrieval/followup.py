@@ -41,6 +41,7 @@ from retrieval.answer import (
 from retrieval.asking import names_period, without_period
 from retrieval.index import FactIndex
 from retrieval.knowledge import Fact
+from retrieval.lexical import QueryTerms, tokenize
 from retrieval.wording import strip_framing
 
 
@@ -98,7 +99,11 @@ def specificity(index: FactIndex, question: str) -> float:
 
     "what about requires improvement?" says little; "how many children are in care in England?"
     says a lot."""
-    terms = index.query_terms(prepare_question(index, question).text)
+    return terms_specificity(index, index.query_terms(prepare_question(index, question).text))
+
+
+def terms_specificity(index: FactIndex, terms: QueryTerms) -> float:
+    """``specificity`` of a question already read into its terms."""
     # A year or a number alone identifies no fact ("and in 2018?").
     return float(
         sum(
@@ -126,9 +131,11 @@ def score_in_thread(
     previous: PreviousTurn,
     config: MatchingConfig = DEFAULT_MATCHING,
     follow_up: FollowUpConfig = DEFAULT_FOLLOW_UP,
+    alone: ScoredFacts | None = None,
 ) -> ScoredFacts:
-    """Every fact scored for a message read with the thread's previous turn."""
-    alone = score_facts(index, question, config)
+    """Every fact scored for a message read with the thread's previous turn (``alone``: the
+    message's own scores, when the caller has them already)."""
+    alone = alone or score_facts(index, question, config)
     before = score_facts(index, previous.question, config)
     joined = score_facts(index, joined_question(previous.question, question), config)
     fused = (alone.fused + follow_up.previous_weight * before.fused) / (1 + follow_up.previous_weight)
@@ -211,15 +218,19 @@ def answer_in_thread(
     follow_up: FollowUpConfig = DEFAULT_FOLLOW_UP,
 ) -> Answer:
     """Answer a message in a thread: alone, as a follow-up of ``previous``, or with its source."""
-    alone = answer_question(index, question, config)
     if previous is None or not question.strip() or len(index.facts) == 0:
-        return alone
+        return answer_question(index, question, config)
     if asks_for_source(question, follow_up):
         cited = source_answer(index, question, previous)
         if cited is not None:
             return cited
-    standalone = specificity(index, question) >= follow_up.standalone_specificity
-    scored = score_in_thread(index, question, previous, config, follow_up)
+    # The message alone is scored once: for its own answer, its specificity and the thread reading.
+    text = " ".join(question.split())
+    own = score_facts(index, text, config) if tokenize(text) else None
+    alone = answer_scored(index, question, own, config) if own else answer_question(index, question, config)
+    said = terms_specificity(index, own.terms) if own else 0.0
+    standalone = said >= follow_up.standalone_specificity
+    scored = score_in_thread(index, question, previous, config, follow_up, alone=own)
     in_thread = answer_scored(index, question, scored, config)
     if alone.answered and standalone:
         if _stays_on_topic(in_thread, alone, previous, follow_up):
@@ -229,7 +240,7 @@ def answer_in_thread(
         # A message that says too little alone is never answered as if it stood alone: read
         # with its thread, or declined with the nearest facts of that reading — unless all it
         # names is a period the last answer showed.
-        if not in_thread.answered and specificity(index, question) == 0.0:
+        if not in_thread.answered and said == 0.0:
             picked = edition_answer(index, question, previous)
             if picked is not None:
                 return picked
