@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from retrieval.knowledge import HTTP_URL
-from retrieval.textnorm import fold_for_match
+from retrieval.textnorm import MONTH_NAMES, fold_for_match
 
 # A saved page bigger than this is not one article (a "complete" save with inlined media, or
 # the wrong file); it would also make extraction slow.
@@ -39,25 +39,7 @@ _FURNITURE_TAIL = re.compile(
 # A single line of furniture inside the article (a photo credit).
 _FURNITURE_LINE = re.compile(r"^(?:photo|photograph|image|picture|credit)s?\s*:", re.IGNORECASE)
 _DATELINE = re.compile(r"^(?:published|posted|updated)(?:\s+on)?\b", re.IGNORECASE)
-_MONTH_NUMBERS = {
-    m: i + 1
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ]
-    )
-}
+_MONTH_NUMBERS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from retrieval.textnorm import MONTH_NAMES
+
 # Zipf frequency (log10 of uses per billion words) from which a word is ordinary English:
 # "took" 5.5, "shielded" 3.2, "nurseries" 3.0 … "caseloads" 2.1, "ilacs" 0.
 
@@ -217,10 +219,7 @@ _DURATION_EVIDENCE = re.compile(
     r"|yearly|regular|regularly|often|frequently|once|twice)\b",
     re.IGNORECASE,
 )
-_MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|today|yesterday|this year|last year|next year|new year|since|until"
-)
+_MONTHS = "|".join(MONTH_NAMES) + "|today|yesterday|this year|last year|next year|new year|since|until"
 _DATE_EVIDENCE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTHS})\b", re.IGNORECASE)
 # A capitalised word inside a sentence, not one that starts it: a person, place or organisation
 # ("Northamptonshire", "Spielman"). The index uses it too, for names the knowledge never mentions.

@@ -29,6 +29,21 @@ _QUOTES = str.maketrans(
 )
 _WHITESPACE = re.compile(r"\s+")
 
+MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+
 
 def without_surrogates(text: str) -> str:
     """Lone surrogates (a JSON ``"\\ud800"``, bytes in argv that were not UTF-8) as U+FFFD: the
