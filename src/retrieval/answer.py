@@ -13,7 +13,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from retrieval.asking import NOW, asked_answer_kind, asked_measure, gives_answer_kind, years_in
+from retrieval.asking import (
+    NOW,
+    asked_answer_kind,
+    asked_measure,
+    gives_answer_kind,
+    services_named,
+    years_in,
+)
 from retrieval.decision import (
     DecisionModel,
     decision_features,
@@ -301,6 +308,9 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     about — its figure would answer a different question.
     """
     terms, best = scored.terms, scored.best
+    if terms.unknown_places:
+        places = " or ".join(place.title() if place.islower() else place for place in terms.unknown_places)
+        return "unknown_name", f"The reports I know say nothing about {places}."
     if terms.unknown_names:
         return "unknown_name", ""
     if terms.unknown_rare and float(scored.dense[best]) < config.unknown_term_min_dense:
@@ -308,6 +318,9 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     measure = asked_measure(scored.question.text)
     if measure is not None and not measure_agrees(index, measure, best):
         return "other_measure", f"I don't have a figure for {measure} in the reports I know."
+    services = [s for s in services_named(scored.question.text) if not service_mentioned(index, s, best)]
+    if services:
+        return "other_service", f"The reports I know say nothing about {' or '.join(services)}."
     kind = asked_answer_kind(scored.question.text)
     fact = index.facts[best]
     if kind is not None and not gives_answer_kind(
@@ -341,7 +354,13 @@ _NO_ANSWER_OF_KIND = {
     "date": "The reports I know give no date for that.",
     "name": "The reports I know do not name that.",
     "duration": "The reports I know do not say how long or how often.",
+    "forecast": "The reports I know make no forecast for that.",
 }
+
+
+def service_mentioned(index: FactIndex, service: str, position: int) -> bool:
+    """Whether the fact's claim names the service (every word of "adult social care")."""
+    return set(tokenize(service)) <= index.claim_tokens[position]
 
 
 def measure_agrees(index: FactIndex, measure: str, position: int) -> bool:

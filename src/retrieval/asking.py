@@ -138,6 +138,22 @@ def _ends_phrase(word: str) -> bool:
     )
 
 
+# Services and sectors beside local authorities' children's services — Ofsted's other remits and
+# the services around them. A question about one of them is not answered by a fact about
+# children's social care that never names it ("what did Spielman say about school funding?").
+OTHER_SERVICES = re.compile(
+    r"\b(?:schools?|academy|academies|colleges?|further education|universit(?:y|ies)|nurser(?:y|ies)"
+    r"|early years|childminders?|apprenticeships?|adult social care|adults'? services|police|policing"
+    r"|nhs|hospitals?|gps?|prisons?|probation|care homes? for (?:older people|adults))\b",
+    re.IGNORECASE,
+)
+
+
+def services_named(question: str) -> tuple[str, ...]:
+    """The other services a question names ("school funding" -> ("school",)), lower-cased."""
+    return tuple(dict.fromkeys(m.group(0).lower() for m in OTHER_SERVICES.finditer(question)))
+
+
 def asked_measure(question: str) -> str | None:
     """What a figure question counts: "how many social workers are there" -> "social workers".
 
@@ -188,16 +204,19 @@ def years_in(text: str) -> frozenset[int]:
 
 # --- what kind of answer a question wants --------------------------------------------------------
 
-AnswerKind = Literal["money", "count", "date", "name", "duration"]
+AnswerKind = Literal["money", "count", "date", "name", "duration", "forecast"]
 
+# "how much" asking for an amount opens its clause ("so how much did…"); "the link between how
+# much councils spend and…" asks about something else.
+_HOW_MUCH = r"^\W*(?:\w+\W+){0,3}?how much\b"
 _MONEY = re.compile(
-    r"\bhow much\b.*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid|salary|fee|fees|worth|money"
-    r"|cash|funding)\b"
+    _HOW_MUCH + r".*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid"
+    r"|salary|fee|fees|worth|money|cash|funding)\b"
     r"|\b(?:what|which) (?:is|was|are|were)? ?(?:the |its |their )?(?:cost|budget|salary|fee)\b",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
-    r"\b(?:how many|how much|what(?:'s| is| was| are| were) the (?:total )?numbers? of)\b", re.IGNORECASE
+    rf"\bhow many\b|{_HOW_MUCH}|\bwhat(?:'s| is| was| are| were) the (?:total )?numbers? of\b", re.IGNORECASE
 )
 _DATE = re.compile(
     r"^\W*when\b|\bwhen (?:was|is|did|does|will|were|are|do|has|have)\b"
@@ -206,17 +225,42 @@ _DATE = re.compile(
 )
 _NAME_ASKED = re.compile(
     r"^\W*who\b|\bwho (?:is|was|are|were|said|says|did|does|wrote|leads|runs)\b"
-    r"|\b(?:which|what) (?:one|local authority|la|council|authority|area|place|region|organisation|charity"
-    r"|university|person|researcher|academic)\b"
+    r"|\b(?:which|what) (?:one|local authority|la|council|authority|area|place|town|city|county|borough"
+    r"|region|organisation|charity|university|person|researcher|academic)\b"
     r"|\bwhich (?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
     r"|\bname (?:the|of)\b",
     re.IGNORECASE,
 )
-_DURATION = re.compile(r"\bhow (?:long|often|frequently|regularly|soon|quickly)\b", re.IGNORECASE)
+# A question about what will happen: only a fact that looks ahead ("by 2020", "likely to grow")
+# answers it; a figure for today is not a forecast.
+_FORECAST = re.compile(
+    r"\b(?:next (?:year|few years|decade)|in (?:the )?(?:future|years to come|coming years)|forecasts?"
+    r"|forecast(?:ed|ing)|predictions?|projected|projections?"
+    r"|going to (?:be|rise|fall|grow|change)"
+    r"|will (?:there )?be|will (?:it|they|that|this|numbers?|the \w+|\w+) (?:rise|fall|go|grow|increase"
+    r"|decrease|drop|change|improve|get|keep|continue))\b",
+    re.IGNORECASE,
+)
+_FORECAST_EVIDENCE = re.compile(
+    r"\b(?:will|would|likely|unlikely|could|expected|expects?|forecasts?|projected|future|by (?:19|20)\d\d"
+    r"|next year|new year|grows?|continues? to)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\bhow (?:long|often|frequently|regularly|soon|quickly)\b"
+    r"|\bhow many (?:hours|days|weeks|months|years|times)\b",
+    re.IGNORECASE,
+)
 _DURATION_EVIDENCE = re.compile(
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|each|every|per)\s+"
     r"(?:hours?|days?|weeks?|months?|years?|times?)\b|\b(?:quarterly|annual|annually|monthly|weekly|daily"
     r"|yearly|regular|regularly|often|frequently|once|twice)\b",
+    re.IGNORECASE,
+)
+# "How many…?" is also answered by "almost every local authority", "two thirds", "most LAs".
+_QUANTITY_EVIDENCE = re.compile(
+    r"\b(?:every|all|most|majority|minority|half|halves|thirds?|quarters?|none|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?)\b",
     re.IGNORECASE,
 )
 _MONTHS = "|".join(MONTH_NAMES) + "|today|yesterday|this year|last year|next year|new year|since|until"
@@ -229,7 +273,8 @@ _NAME_EVIDENCE = re.compile(MID_SENTENCE_CAPITAL)
 
 def asked_answer_kind(question: str) -> AnswerKind | None:
     """What kind of answer a question wants, when it names one: an amount of money, a count, a
-    date, a name ("which council…", "who said…") or a duration or frequency ("how often…")."""
+    date, a name ("which council…", "who said…"), a duration or frequency ("how often…") or a
+    forecast ("what will … be next year?")."""
     if _MONEY.search(question):
         return "money"
     if _NAME_ASKED.search(question):
@@ -238,6 +283,8 @@ def asked_answer_kind(question: str) -> AnswerKind | None:
         return "date"
     if _DURATION.search(question):
         return "duration"
+    if _FORECAST.search(question):
+        return "forecast"
     if _COUNT.search(question):
         return "count"
     return None
@@ -248,9 +295,11 @@ def gives_answer_kind(kind: AnswerKind, claim: str, has_figure: bool, has_money:
     if kind == "money":
         return has_money
     if kind == "count":
-        return has_figure or bool(re.search(r"\d", claim))
+        return has_figure or bool(re.search(r"\d", claim)) or bool(_QUANTITY_EVIDENCE.search(claim))
     if kind == "date":
         return bool(_DATE_EVIDENCE.search(claim))
     if kind == "duration":
         return bool(_DURATION_EVIDENCE.search(claim))
+    if kind == "forecast":
+        return bool(_FORECAST_EVIDENCE.search(claim))
     return bool(_NAME_EVIDENCE.search(claim))

@@ -43,6 +43,7 @@ from retrieval.lexical import (
     synonym_table,
     tokenize,
 )
+from retrieval.places import places_in
 from retrieval.wording import ORDINARY_ZIPF, SpellingCorrector, english_zipf, word_counts
 
 log = logging.getLogger(__name__)
@@ -254,8 +255,10 @@ class FactIndex:
         unknown = tuple(
             t for t, alts in zip(tokens, alternatives, strict=True) if not (alts & self.vocabulary)
         )
-        names = {t for word in name_words(question) for t in tokenize(word)}
+        places = places_in(question)
+        names = {t for word in [*name_words(question), *places] for t in tokenize(word)}
         unknown_names = tuple(t for t in unknown if t in names)
+        unknown_places = tuple(p for p in places if not set(tokenize(p)) <= self.vocabulary)
         unknown_rare = tuple(t for t in unknown if zipf[t] < ORDINARY_ZIPF)
         return QueryTerms(
             tuple(tokens),
@@ -264,6 +267,7 @@ class FactIndex:
             unknown_names,
             unknown_rare,
             tuple(zipf[t] for t in tokens),
+            unknown_places,
         )
 
     def rewrite_with_synonyms(self, question: str) -> str | None:

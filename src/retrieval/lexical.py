@@ -118,6 +118,8 @@ class QueryTerms:
     unknown_rare: tuple[str, ...] = ()
     # per token: how common its word is in English (wordfreq's Zipf scale; numbers count as common)
     zipf: tuple[float, ...] = ()
+    # places named that the knowledge never mentions, as written ("wales", "Birmingham")
+    unknown_places: tuple[str, ...] = ()
 
     @property
     def expanded(self) -> list[str]:

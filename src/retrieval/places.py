@@ -1,0 +1,73 @@
+"""Places a question names, from ISO 3166 (pycountry): the UK's nations and council areas, and
+the world's countries.
+
+A question about a place the knowledge never mentions ("children in care in Wales", "what is
+Birmingham's grade?") is about something the reports do not cover, however close its wording is
+to a fact about England's councils. A place name typed in lower case ("in wales") is still a
+place, unless it is also an everyday word ("reading", "bath").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import pycountry
+
+from retrieval.wording import english_zipf
+
+# From this Zipf frequency a one-word place typed in lower case may be an ordinary word
+# ("reading" 5.1, "bath" 4.4 and "birmingham" 4.2 stay places; "york" 5.4 does not).
+EVERYDAY_WORD_ZIPF = 4.5
+# The UK's nations, and their adjectives, are places however they are typed: a question about
+# Wales or Scottish councils is never about England.
+_NATIONS = frozenset(
+    ["england", "scotland", "wales", "northern ireland", "english", "scottish", "welsh", "irish"]
+)
+
+
+def _plain_name(name: str) -> str:
+    """ "Pembrokeshire [Sir Benfro GB-BNF]" -> "Pembrokeshire"; "Durham, County" -> "Durham"."""
+    return name.split(" [")[0].split(",")[0].strip()
+
+
+@functools.cache
+def place_names() -> frozenset[str]:
+    """Lower-cased names of the UK's nations and council areas and of countries."""
+    names = {_plain_name(s.name) for s in pycountry.subdivisions.get(country_code="GB")}
+    for country in pycountry.countries:
+        names.add(_plain_name(country.name))
+        names.update(
+            _plain_name(getattr(country, attr)) for attr in ("common_name",) if hasattr(country, attr)
+        )
+    names.update(_NATIONS)
+    return frozenset(n.lower() for n in names if n)
+
+
+@functools.cache
+def _place_pattern() -> re.Pattern[str]:
+    # longest first, so "Northern Ireland" is one place, not "Ireland"
+    alternatives = sorted((re.escape(n) for n in place_names()), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])", re.IGNORECASE)
+
+
+def _is_written_as_name(text: str, start: int) -> bool:
+    """Capitalised and not the first word of a sentence."""
+    before = text[:start].rstrip()
+    return text[start].isupper() and bool(before) and before[-1] not in ".?!:;\"'‘“(-–—"
+
+
+def places_in(text: str) -> tuple[str, ...]:
+    """The places a text names, as written ("how many children in care in wales" -> ("wales",))."""
+    found = []
+    for match in _place_pattern().finditer(text):
+        name = match.group(0)
+        lowered = name.lower()
+        if (
+            lowered in _NATIONS
+            or " " in name
+            or _is_written_as_name(text, match.start())
+            or english_zipf(lowered) < EVERYDAY_WORD_ZIPF
+        ):
+            found.append(name)
+    return tuple(dict.fromkeys(found))
