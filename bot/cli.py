@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.settings import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Settings, SettingsError, configuration_error
 from retrieval.answer import Answer, answer_question
+from retrieval.calibrate import DEFAULT_TARGET_DECLINED
 from retrieval.evaluate import (
     FOLLOW_UP_KINDS,
     MISS_KINDS,
@@ -243,8 +244,7 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.calibrate import calibrate
     from retrieval.decision import DEFAULT_MODEL_PATH, models_to_json
 
-    pooled = QuestionSet()
-    names: list[str] = []
+    sets: dict[str, QuestionSet] = {}
     for spec in args.sets:
         path, _, split = spec.partition(":")
         try:
@@ -257,21 +257,23 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{path} has no split {split!r}", file=sys.stderr)
                 return EXIT_USAGE
             questions = questions.only(split)
-        pooled.in_scope.extend(questions.in_scope)
-        pooled.out_of_scope.extend(questions.out_of_scope)
-        names.append(f"{Path(path).name}{':' + split if split else ''}")
-    if not pooled.in_scope or not pooled.out_of_scope:
+        sets[f"{Path(path).name}{':' + split if split else ''}"] = questions
+    names = list(sets)
+    in_scope = sum(len(qs.in_scope) for qs in sets.values())
+    out_of_scope = sum(len(qs.out_of_scope) for qs in sets.values())
+    if not in_scope or not out_of_scope:
         print("calibrate needs answerable and unanswerable questions", file=sys.stderr)
         return EXIT_USAGE
-    models, figures = calibrate(_load_index(settings), pooled, names, target_declined=args.target)
+    models, figures = calibrate(_load_index(settings), sets, target_declined=args.target)
     out = Path(args.output) if args.output else DEFAULT_MODEL_PATH
     out.write_text(models_to_json(models), encoding="utf-8")
-    counts = f"{len(pooled.in_scope)} answerable and {len(pooled.out_of_scope)} unanswerable questions"
+    counts = f"{in_scope} answerable and {out_of_scope} unanswerable questions"
     print(f"fitted on {counts}")
     print(f"  ({', '.join(names)})")
     for (name, fig), model in zip(figures.items(), models, strict=True):
         print(
-            f"{name}: cross-validated answerable answered right {fig['cv_in_scope_right']:.3f}, "
+            f"{name}: cross-validated ({'each set held out' if fig['held_out_by_set'] else 'folds'}) "
+            f"answerable answered right {fig['cv_in_scope_right']:.3f}, "
             f"unanswerable declined {fig['cv_out_of_scope_declined']:.3f}; best fact right "
             f"{fig['ranking_right']:.3f}; threshold {model.threshold:.4f}"
         )
@@ -545,7 +547,12 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate", help="fit the answer/decline decision on tuning question sets (FILE or FILE:SPLIT)"
     )
     cal.add_argument("sets", nargs="+", metavar="FILE[:SPLIT]")
-    cal.add_argument("--target", type=float, default=0.97, help="share of unanswerable questions to decline")
+    cal.add_argument(
+        "--target",
+        type=float,
+        default=DEFAULT_TARGET_DECLINED,
+        help="share of unanswerable questions to decline",
+    )
     cal.add_argument("-o", "--output", help="model file to write (default: the shipped decision_model.json)")
     cal.set_defaults(func=cmd_calibrate)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -17,6 +17,7 @@ from retrieval.asking import (
     NOW,
     asked_answer_kind,
     asked_measure,
+    defined_term,
     gives_answer_kind,
     services_named,
     years_in,
@@ -358,6 +359,18 @@ _NO_ANSWER_OF_KIND = {
 }
 
 
+def defining_fact(index: FactIndex, scored: ScoredFacts) -> int | None:
+    """For "What are JTAIs?", the best-scored fact that spells the term out: "… (JTAIs)"."""
+    term = defined_term(scored.question.text)
+    if term is None:
+        return None
+    spelt_out = re.compile(rf"\(\s*{re.escape(term)}s?\s*\)", re.IGNORECASE)
+    candidates = [
+        i for i, fact in enumerate(index.facts) if spelt_out.search(f"{fact.quote}\n{fact.statement}")
+    ]
+    return max(candidates, key=lambda i: float(scored.fused[i])) if candidates else None
+
+
 def service_mentioned(index: FactIndex, service: str, position: int) -> bool:
     """Whether the fact's claim names the service (every word of "adult social care")."""
     return set(tokenize(service)) <= index.claim_tokens[position]
@@ -392,13 +405,20 @@ def answer_scored(
     def suggestion(i: int) -> Suggestion:
         return Suggestion(facts[i].id, facts[i].statement, float(scored.fused[i]))
 
-    reason, note = rule_decline(index, scored, config)
-    probability = 0.0
-    if not reason:
-        model = config.model_for(index)
-        probability = confidence(index, scored, model)
-        if probability < model.threshold:
-            reason = "low_confidence"
+    defining = defining_fact(index, scored)
+    if defining is not None:
+        # the fact spells out the very term asked about: no score needs weighing
+        scored = replace(scored, order=np.concatenate(([defining], scored.order[scored.order != defining])))
+        best, best_score = defining, float(scored.fused[defining])
+        reason, note, probability = "", "", 1.0
+    else:
+        reason, note = rule_decline(index, scored, config)
+        probability = 0.0
+        if not reason:
+            model = config.model_for(index)
+            probability = confidence(index, scored, model)
+            if probability < model.threshold:
+                reason = "low_confidence"
     if reason:
         nearest = tuple(suggestion(int(i)) for i in scored.order[: config.max_suggestions])
         return Answer(

@@ -154,6 +154,21 @@ def services_named(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(0).lower() for m in OTHER_SERVICES.finditer(question)))
 
 
+# "What are JTAIs?", "what does ILACS stand for?": a term to define, answered by the fact that
+# spells it out ("joint targeted area inspections (JTAIs)").
+_DEFINITION = re.compile(
+    r"^\W*what(?:'s|\s+is|\s+are|\s+does|\s+do)\s+(?:an?\s+|the\s+)?(?P<term>[A-Za-z]{2,10}?)s?"
+    r"(?:\s+(?:stand\s+for|mean|short\s+for))?\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def defined_term(question: str) -> str | None:
+    """The one word a question asks to have defined ("What are JTAIs?" -> "JTAI"), or None."""
+    match = _DEFINITION.match(question)
+    return match.group("term") if match else None
+
+
 def asked_measure(question: str) -> str | None:
     """What a figure question counts: "how many social workers are there" -> "social workers".
 

@@ -248,13 +248,19 @@ def cross_validated_probabilities(
     regularisation: float = 1.0,
     pairs: np.ndarray | None = None,
     pair_components: int = 0,
+    fold_of: Sequence[int] | None = None,
 ) -> np.ndarray:
     """Each row's probability from a model fitted without its fold (folds keep groups whole;
-    ``seed`` deals the groups into folds differently)."""
+    ``seed`` deals the groups into folds differently). ``fold_of``: each row's fold, given
+    (0 … folds-1) instead of dealt."""
     out = np.zeros(len(rows), dtype=np.float64)
-    group_ids = np.array([zlib.crc32(f"{g}:{seed}".encode()) for g in groups], dtype=np.int64)
+    if fold_of is not None:
+        fold_ids = np.asarray(fold_of, dtype=np.int64)
+    else:
+        group_ids = np.array([zlib.crc32(f"{g}:{seed}".encode()) for g in groups], dtype=np.int64)
+        fold_ids = group_ids % folds
     for fold in range(folds):
-        held = group_ids % folds == fold
+        held = fold_ids == fold
         if not held.any() or held.all():
             continue
         train = [r for r, h in zip(rows, held, strict=True) if not h]
