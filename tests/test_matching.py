@@ -17,7 +17,7 @@ from support.slack_messages import ask, context_texts, quotes, section_texts
 from support.slack_standin import SignedSlackClient, SlackStandin
 
 from retrieval.answer import answer_question
-from retrieval.asking import asked_measure, years_in
+from retrieval.asking import asked_answer_kind, asked_measure, defined_term, services_named, years_in
 from retrieval.decision import load_decision_models, models_to_json, select_model
 from retrieval.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
 from retrieval.index import FactIndex
@@ -35,6 +35,11 @@ ANSWERED = [
     ("morning all - how many children in need are there? cheers", "400,000"),  # framing
     ("what percentage of councils are judged inadequte?", "13%"),  # a dropped letter
     ("how many chilrden are in care", "75,000"),  # a swapped pair
+    ("what does JTAI stand for?", "joint targeted area inspections"),  # the fact spelling it out
+    ("what are ILACS", "Inspection of Local Authority Children's Services"),
+    ("roughly how many children in need are there in England?", "400,000"),  # a place it knows
+    ("is there a link between how much councils spend per child in need and their grade?", "correlation"),
+    ("roughly how many LAs did Ofsted hold engagement meetings with?", "almost every"),  # no digit
 ]
 # (question, reason, words the note must hold)
 DECLINED = [
@@ -43,7 +48,16 @@ DECLINED = [
     ("what percentage of councils were inadequate in 2023?", "other_period", "figures for 2023"),
     ("name the councils still stuck at inadequate", "other_kind", "do not name"),
     ("how many SGOs were granted?", "unknown_name", ""),
-    ("How many children are in care in Scotland?", "unknown_name", ""),
+    ("How many children are in care in Scotland?", "unknown_name", "nothing about Scotland"),
+    # a place in lower case is still a place; a council area the knowledge never names
+    ("how many kids are in care in wales", "unknown_name", "nothing about Wales"),
+    ("what percentage of scottish councils are rated good?", "unknown_name", "nothing about Scottish"),
+    ("is leeds rated good for children's services?", "unknown_name", "nothing about Leeds"),
+    # another service than children's social care: close wording, a different subject
+    ("what did the chief inspector say about funding for schools?", "other_service", "nothing about schools"),
+    ("what does the report say about police funding?", "other_service", "nothing about police"),
+    # what will happen is not what is known today
+    ("what will the share of inadequate councils be next year?", "other_kind", "no forecast"),
 ]
 
 
@@ -66,6 +80,35 @@ def test_what_a_figure_question_counts() -> None:
     assert asked_measure("how many ILACS inspections resulted in good?") == "ILACS inspections"
     assert asked_measure("how much has it fallen") is None
     assert asked_measure("is deprivation linked to ratings") is None
+
+
+def test_what_kind_of_answer_is_asked() -> None:
+    assert asked_answer_kind("what will the RI share be next year?") == "forecast"
+    assert asked_answer_kind("does spend per child predict the grade?") is None  # not a forecast
+    assert asked_answer_kind("the link between how much councils spend and their grade?") is None
+    assert asked_answer_kind("so how much did councils spend?") == "money"
+    assert asked_answer_kind("which town was it?") == "name"
+    assert asked_answer_kind("how many weeks until the re-inspection?") == "duration"
+    assert asked_answer_kind("which councils struggle most?") is None  # a kind of council will do
+    assert defined_term("What are JTAIs?") == "JTAI"
+    assert defined_term("what does ILACS stand for") == "ILAC"
+    assert defined_term("what are the JTAI themes?") is None
+    assert services_named("school and college funding, adult social care") == (
+        "school",
+        "college",
+        "adult social care",
+    )
+
+
+def test_places_are_found_however_they_are_typed() -> None:
+    from retrieval.places import places_in
+
+    assert places_in("how many children are in care in wales?") == ("wales",)
+    assert places_in("what about Northern Ireland") == ("Northern Ireland",)  # one place, not Ireland
+    assert places_in("is birmingham rated good") == ("birmingham",)
+    assert places_in("Reading the report, what does it say?") == ()  # an everyday word first
+    assert places_in("what does it say about reading") == ()
+    assert places_in("what is York's grade") == ("York",)  # capitalised mid-sentence: a name
 
 
 @pytest.mark.parametrize(("question", "must_contain"), ANSWERED)
@@ -104,6 +147,11 @@ def test_cli_answers_and_declines_the_same_way() -> None:
     assert lines[1]["corrected_question"] == "what percentage of councils are judged inadequate?"
     assert "social workers" in lines[2]["note"] and lines[2]["suggestions"]
     assert "2023" in lines[3]["note"]
+    place = json.loads(run_cli("ask", "--json", "how many kids are in care in wales").stdout)
+    assert not place["answered"] and place["note"] == "The reports I know say nothing about Wales."
+    assert place["suggestions"], "the nearest facts are still shown"
+    service = json.loads(run_cli("ask", "--json", "what does the report say about police funding?").stdout)
+    assert not service["answered"] and "police" in service["note"]
     text = run_cli("ask", DECLINED[0][0])
     assert text.stdout.startswith("I don't have a figure for social workers in the reports I know.")
     assert "Nearest facts I do know:" in text.stdout
@@ -126,6 +174,11 @@ def test_slash_command_shows_the_correction_and_the_missing_measure(
     assert declined["text"] == missing
     framed = ask(slack, standin, "hi, quick one - what per cent of LAs got an outstanding grade? ta").body
     assert any("42%" in q for q in quotes(framed["blocks"]))
+    wales = ask(slack, standin, "how many kids are in care in wales").body
+    assert not quotes(wales["blocks"])
+    assert section_texts(wales["blocks"])[0] == "The reports I know say nothing about Wales."
+    defined = ask(slack, standin, "what does JTAI stand for?").body
+    assert any("joint targeted area inspections" in q for q in quotes(defined["blocks"]))
 
 
 def test_rewording_keeps_right_answers_right(index: FactIndex) -> None:
@@ -157,7 +210,7 @@ def test_calibrate_writes_a_model_file_the_bot_can_load(tmp_path: Path) -> None:
     out = tmp_path / "decision_model.json"
     done = run_cli("calibrate", str(REPO / "tests/data/team_questions.yaml"), "-o", str(out))
     assert done.returncode == 0, done.stderr
-    assert "with_pair_components: cross-validated answerable answered right" in done.stdout
+    assert "with_pair_components: cross-validated (folds) answerable answered right" in done.stdout
     models = load_decision_models(out)
     assert [m.uses_pairs for m in models] == [True, False]
     assert models[0].fitted_on == ("team_questions.yaml",)
@@ -170,3 +223,24 @@ def test_calibrate_writes_a_model_file_the_bot_can_load(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "needs answerable and unanswerable" in refused.stderr
     no_split = run_cli("calibrate", f"{REPO / 'tests/data/team_questions.yaml'}:tune", "-o", str(out))
     assert no_split.returncode == 2 and "has no split 'tune'" in no_split.stderr
+
+
+def test_calibrate_holds_each_set_out_when_there_are_three(tmp_path: Path) -> None:
+    """With three or more sets the threshold is chosen on probabilities from models that never saw
+    the question's set: a stranger's questions, not a neighbour of the writer's own."""
+    out = tmp_path / "decision_model.json"
+    sets = [
+        str(REPO / "tests/data/team_questions.yaml"),
+        f"{REPO / 'tests/data/blind_questions_c.yaml'}:report",
+        f"{REPO / 'tests/data/blind_questions_d.yaml'}:report",
+    ]
+    done = run_cli("calibrate", *sets, "--target", "0.9", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "cross-validated (each set held out)" in done.stdout
+    models = load_decision_models(out)
+    assert models[0].fitted_on == (
+        "team_questions.yaml",
+        "blind_questions_c.yaml:report",
+        "blind_questions_d.yaml:report",
+    )
+    assert "0.90 of unanswerable declined" in models[0].note

@@ -223,7 +223,7 @@ AnswerKind = Literal["money", "count", "date", "name", "duration", "forecast"]
 
 # "how much" asking for an amount opens its clause ("so how much did…"); "the link between how
 # much councils spend and…" asks about something else.
-_HOW_MUCH = r"^\W*(?:\w+\W+){0,3}?how much\b"
+_HOW_MUCH = r"^\W*(?:\w+\W+){0,2}?how much\b"
 _MONEY = re.compile(
     _HOW_MUCH + r".*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid"
     r"|salary|fee|fees|worth|money|cash|funding)\b"
