@@ -34,6 +34,7 @@ DEFAULT_TEAM = REPO_ROOT / "tests" / "data" / "team_questions.yaml"
 DEFAULT_DEV2 = REPO_ROOT.parent / "shared" / "eval" / "dev2.yaml"
 DEFAULT_BLIND = REPO_ROOT / "tests" / "data" / "blind_questions.yaml"
 DEFAULT_BLIND_C = REPO_ROOT / "tests" / "data" / "blind_questions_c.yaml"
+DEFAULT_BLIND_D = REPO_ROOT / "tests" / "data" / "blind_questions_d.yaml"
 SECTIONS = ("quality", "answer_latency", "ack_latency", "reload", "startup", "scale", "encode_backend")
 
 
@@ -86,7 +87,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--blind", type=Path, default=DEFAULT_BLIND, help="blind set with tune and report splits"
     )
     parser.add_argument(
-        "--blind-c", type=Path, default=DEFAULT_BLIND_C, help="a third blind set, never fitted on"
+        "--blind-c", type=Path, default=DEFAULT_BLIND_C, help="a third blind set (tune and report halves)"
+    )
+    parser.add_argument(
+        "--blind-d", type=Path, default=DEFAULT_BLIND_D, help="a fourth blind set (tune, report)"
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests, no 100k facts")
     parser.add_argument("--only", help=f"comma-separated sections to run, of: {', '.join(SECTIONS)}")
@@ -134,17 +138,22 @@ def main(argv: list[str] | None = None) -> int:
     from retrieval.index import FactIndex
 
     blind = QuestionSet.from_file(args.blind)
+    blind_c = QuestionSet.from_file(args.blind_c)
+    blind_d = QuestionSet.from_file(args.blind_d)
     question_sets = {
         "dev": QuestionSet.from_file(args.dev),
         "dev2": QuestionSet.from_file(args.dev2),
         "team": QuestionSet.from_file(args.team),
         "blind:tune": blind.only("tune"),
+        "blind-c:tune": blind_c.only("tune"),
+        "blind-d:tune": blind_d.only("tune"),
         "blind:report": blind.only("report"),
-        "blind-c": QuestionSet.from_file(args.blind_c),
+        "blind-c:report": blind_c.only("report"),
+        "blind-d:report": blind_d.only("report"),
     }
-    # What the decision was fitted and tuned on (ofsted-bot calibrate); blind:report and blind-c
-    # are held back.
-    tuning_sets = ("dev", "dev2", "team", "blind:tune")
+    # What the decision was fitted and tuned on (ofsted-bot calibrate); the report halves are
+    # held back.
+    tuning_sets = ("dev", "dev2", "team", "blind:tune", "blind-c:tune", "blind-d:tune")
     dev_questions = question_sets["dev"].questions
     settings = Settings.from_env()
     cache_dir = settings.cache_dir if settings.cache_dir.is_absolute() else REPO_ROOT / settings.cache_dir

@@ -195,17 +195,28 @@ def source_answer(index: FactIndex, question: str, previous: PreviousTurn) -> An
     return Answer(question=question, answered=True, answers=items, reason="source", follows=previous.question)
 
 
-def _stays_on_topic(in_thread: Answer, alone: Answer, previous: PreviousTurn, config: FollowUpConfig) -> bool:
+def _stays_on_topic(
+    index: FactIndex,
+    in_thread: Answer,
+    alone: Answer,
+    own: ScoredFacts | None,
+    previous: PreviousTurn,
+    config: FollowUpConfig,
+) -> bool:
     """A message that reads as complete, but whose thread reading answers from a fact the last
     answer showed, and clearly more confidently than the message alone ("how many ended up
-    requires improvement?" after the re-inspections)."""
+    requires improvement?" after the re-inspections). The message itself must point at that fact
+    too (among its own best few): the previous question's strong match alone does not make a new
+    question ("which council is a cautionary tale?" after children in care) a follow-up."""
     best, alone_best = in_thread.best, alone.best
     return (
         in_thread.answered
         and best is not None
         and alone_best is not None
+        and own is not None
         and best.fact.id in previous.fact_ids
         and best.fact.id != alone_best.fact.id
+        and index.fact_position[best.fact.id] in own.order
         and in_thread.confidence > alone.confidence + config.stay_on_topic_margin
     )
 
@@ -233,7 +244,7 @@ def answer_in_thread(
     scored = score_in_thread(index, question, previous, config, follow_up, alone=own)
     in_thread = answer_scored(index, question, scored, config)
     if alone.answered and standalone:
-        if _stays_on_topic(in_thread, alone, previous, follow_up):
+        if _stays_on_topic(index, in_thread, alone, own, previous, follow_up):
             return replace(in_thread, follows=previous.question)
         return alone
     if in_thread.answered or not standalone:
