@@ -332,12 +332,29 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     ):
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
     asked_years = years_in(scored.question.text)
-    if asked_years and not asked_years & index.fact_years[best]:
-        years = ", ".join(str(y) for y in sorted(asked_years))
-        editions = " and ".join(sorted({s.report for s in index.knowledge.sources}))
-        note = f"I don't have figures for {years} in the reports I know: they cover {editions}."
-        return "other_period", note
+    if asked_years and not period_covered(asked_years, index.fact_years[best]):
+        return "other_period", other_period_note(index, asked_years)
     return "", ""
+
+
+def other_period_note(index: FactIndex, asked: frozenset[int]) -> str:
+    """What to say when the best fact is not about the period asked."""
+    first, last = min(asked), max(asked)
+    period = f"{first}/{last % 100:02d}" if last - first == 1 else ", ".join(map(str, sorted(asked)))
+    if any(period_covered(asked, years) for years in index.fact_years):
+        return f"I don't have that for {period}; the nearest facts I know are from other years."
+    # an edition's label without its aside: "Ofsted Annual Report 2016/17 (the edition before …)"
+    editions = " and ".join(sorted({re.sub(r"\s*\([^)]*\)", "", s.report) for s in index.knowledge.sources}))
+    return f"I don't have figures for {period} in the reports I know: they cover {editions}."
+
+
+def period_covered(asked: frozenset[int], years: frozenset[int]) -> bool:
+    """Whether a fact about ``years`` is about the period asked. Two years in a row are one
+    edition or financial year ("2016-17" is not "2017/18", though both name 2017); a single
+    year or a span is met by any year in common."""
+    if len(asked) == 2 and max(asked) - min(asked) == 1:
+        return asked <= years
+    return bool(asked & years)
 
 
 def confidence(index: FactIndex, scored: ScoredFacts, model: DecisionModel) -> float:
