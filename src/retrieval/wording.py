@@ -23,9 +23,6 @@ from wordfreq import top_n_list, zipf_frequency
 # Zipf frequency (log10 of uses per billion words) from which a word is ordinary English:
 # "took" 5.5, "shielded" 3.2, "nurseries" 3.0 … "caseloads" 2.1, "ilacs" 0.
 ORDINARY_ZIPF = 3.0
-# From here a word is a word of English, if a rare one ("leavers" 2.9, "caseloads" 2.1), not a
-# slip to correct: slips are mostly unknown to the list ("outstandng", "inadequte": 0).
-REAL_WORD_ZIPF = 2.0
 
 
 @lru_cache(maxsize=65536)
@@ -151,7 +148,7 @@ def _nearest(word: str, choices: list[str], counts: Mapping[str, int]) -> str | 
 class SpellingCorrector:
     """Corrects a question's slips ("outstandng" -> "outstanding", "actulaly" -> "actually").
 
-    Only a word that is neither a knowledge word nor a word of English is corrected: to the
+    Only a word that is neither a knowledge word nor ordinary English is corrected: to the
     knowledge word nearest by edit distance (a swapped pair of letters counts one), at most 1
     for words under 8 letters, 2 from 8 on, ties going to the word the knowledge uses most; else,
     for a word not written as a name, to the nearest common English word the same way.
@@ -167,7 +164,7 @@ class SpellingCorrector:
 
     def correct_word(self, word: str) -> str | None:
         low = word.lower()
-        if len(low) < 4 or low in self._counts or english_zipf(low) >= REAL_WORD_ZIPF or not self._choices:
+        if len(low) < 4 or low in self._counts or is_ordinary_english(low) or not self._choices:
             return None
         right = _nearest(low, self._choices, self._counts)
         if right is None and not word[:1].isupper():
