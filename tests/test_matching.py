@@ -58,6 +58,8 @@ DECLINED = [
     # another service than children's social care: close wording, a different subject
     ("what did the chief inspector say about funding for schools?", "other_service", "nothing about schools"),
     ("what does the report say about police funding?", "other_service", "nothing about police"),
+    # a count asked for where only percentages are known
+    ("how many councils are rated good - the actual number, not a percentage?", "other_kind", "no count"),
     # what will happen is not what is known today
     ("what will the share of inadequate councils be next year?", "other_kind", "no forecast"),
 ]
@@ -91,6 +93,8 @@ def test_what_kind_of_answer_is_asked() -> None:
     assert asked_answer_kind("so how much did councils spend?") == "money"
     assert asked_answer_kind("which town was it?") == "name"
     assert asked_answer_kind("how many weeks until the re-inspection?") == "duration"
+    assert asked_answer_kind("how many LAs are RI, in raw numbers not %?") == "number"
+    assert asked_answer_kind("what % of LAs are RI?") is None
     assert asked_answer_kind("which councils struggle most?") is None  # a kind of council will do
     assert defined_term("What are JTAIs?") == "JTAI"
     assert defined_term("what does ILACS stand for") == "ILAC"

@@ -329,6 +329,7 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
         f"{fact.statement}\n{fact.quote}",
         bool(index.has_figures[best]),
         bool(index.has_money_figure[best]),
+        bool(index.has_count_figure[best]),
     ):
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
     asked_years = years_in(scored.question.text)
@@ -367,6 +368,7 @@ def confidence(index: FactIndex, scored: ScoredFacts, model: DecisionModel) -> f
 
 
 _NO_ANSWER_OF_KIND = {
+    "number": "The reports I know give no count for that.",
     "money": "The reports I know give no amount of money for that.",
     "count": "The reports I know give no figure for that.",
     "date": "The reports I know give no date for that.",

@@ -219,7 +219,14 @@ def years_in(text: str) -> frozenset[int]:
 
 # --- what kind of answer a question wants --------------------------------------------------------
 
-AnswerKind = Literal["money", "count", "date", "name", "duration", "forecast"]
+AnswerKind = Literal["number", "money", "count", "date", "name", "duration", "forecast"]
+
+# "How many LAs (a count, not a percentage) are RI?": a percentage does not answer it.
+_NUMBER_NOT_SHARE = re.compile(
+    r"\bnot (?:as )?(?:an? |the )?(?:percentages?|proportions?|shares?|rates?)\b|\bnot (?:a )?%"
+    r"|\b(?:actual|raw|absolute|real) numbers?\b|\bin numbers\b|\ba count\b|\bheadcount\b",
+    re.IGNORECASE,
+)
 
 # "how much" asking for an amount opens its clause ("so how much did…"); "the link between how
 # much councils spend and…" asks about something else.
@@ -290,6 +297,8 @@ def asked_answer_kind(question: str) -> AnswerKind | None:
     """What kind of answer a question wants, when it names one: an amount of money, a count, a
     date, a name ("which council…", "who said…"), a duration or frequency ("how often…") or a
     forecast ("what will … be next year?")."""
+    if _NUMBER_NOT_SHARE.search(question):
+        return "number"
     if _MONEY.search(question):
         return "money"
     if _NAME_ASKED.search(question):
@@ -305,8 +314,13 @@ def asked_answer_kind(question: str) -> AnswerKind | None:
     return None
 
 
-def gives_answer_kind(kind: AnswerKind, claim: str, has_figure: bool, has_money: bool) -> bool:
-    """Whether a fact's claim (statement and quote) holds that kind of answer."""
+def gives_answer_kind(
+    kind: AnswerKind, claim: str, has_figure: bool, has_money: bool, has_count: bool = False
+) -> bool:
+    """Whether a fact's claim (statement and quote) holds that kind of answer; ``has_count``: it
+    states a figure that is neither a share nor money."""
+    if kind == "number":
+        return has_count
     if kind == "money":
         return has_money
     if kind == "count":

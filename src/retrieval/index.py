@@ -160,6 +160,7 @@ class FactIndex:
     claim_tokens: tuple[frozenset[str], ...]
     fact_years: tuple[frozenset[int], ...]  # per fact: the years its claim and its edition name
     has_money_figure: np.ndarray  # (facts,) 1.0 where a figure is an amount of money
+    has_count_figure: np.ndarray  # (facts,) 1.0 where a figure is a number of things (not % or money)
     # per fact: the other facts quoting some of the same words (a run of 6) or linked by
     # ``related``; they are not competing answers when judging how clear the best match is
     same_evidence: tuple[frozenset[int], ...]
@@ -232,6 +233,13 @@ class FactIndex:
             fact_years=tuple(fact_years(f, knowledge) for f in knowledge.facts),
             has_money_figure=np.array(
                 [1.0 if any(is_money(g) for g in f.figures) else 0.0 for f in knowledge.facts],
+                dtype=np.float32,
+            ),
+            has_count_figure=np.array(
+                [
+                    1.0 if any(not is_share(g) and not is_money(g) for g in f.figures) else 0.0
+                    for f in knowledge.facts
+                ],
                 dtype=np.float32,
             ),
             same_evidence=same_evidence(knowledge.facts),
