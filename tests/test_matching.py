@@ -58,6 +58,11 @@ DECLINED = [
     # another service than children's social care: close wording, a different subject
     ("what did the chief inspector say about funding for schools?", "other_service", "nothing about schools"),
     ("what does the report say about police funding?", "other_service", "nothing about police"),
+    # a council's grade, where the fact only mentions the council
+    ("so what grade did Northamptonshire end up with?", "other_kind", "no judgement"),
+    # names asked for, which the fact does not give; an amount where no money is stated
+    ("which councils had a joint targeted area inspection?", "other_kind", "do not name"),
+    ("what's the mean spend per child in need, in pounds?", "other_kind", "no amount of money"),
     # a count asked for where only percentages are known
     ("how many councils are rated good - the actual number, not a percentage?", "other_kind", "no count"),
     # what will happen is not what is known today
@@ -96,6 +101,10 @@ def test_what_kind_of_answer_is_asked() -> None:
     assert asked_answer_kind("how many LAs are RI, in raw numbers not %?") == "number"
     assert asked_answer_kind("what % of LAs are RI?") is None
     assert asked_answer_kind("which councils struggle most?") is None  # a kind of council will do
+    assert asked_answer_kind("which councils got outstanding?") == "name"
+    assert asked_answer_kind("which LAs did Ofsted say face the greatest challenges?") is None
+    assert asked_answer_kind("how is Kent rated?") == "grade"
+    assert asked_answer_kind("what is the average spend per child?") == "money"
     assert defined_term("What are JTAIs?") == "JTAI"
     assert defined_term("what does ILACS stand for") == "ILAC"
     assert defined_term("what are the JTAI themes?") is None

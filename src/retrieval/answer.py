@@ -375,6 +375,7 @@ _NO_ANSWER_OF_KIND = {
     "name": "The reports I know do not name that.",
     "duration": "The reports I know do not say how long or how often.",
     "forecast": "The reports I know make no forecast for that.",
+    "grade": "The reports I know give no judgement for that.",
 }
 
 

@@ -219,7 +219,7 @@ def years_in(text: str) -> frozenset[int]:
 
 # --- what kind of answer a question wants --------------------------------------------------------
 
-AnswerKind = Literal["number", "money", "count", "date", "name", "duration", "forecast"]
+AnswerKind = Literal["number", "money", "count", "date", "name", "grade", "duration", "forecast"]
 
 # "How many LAs (a count, not a percentage) are RI?": a percentage does not answer it.
 _NUMBER_NOT_SHARE = re.compile(
@@ -234,7 +234,8 @@ _HOW_MUCH = r"^\W*(?:\w+\W+){0,2}?how much\b"
 _MONEY = re.compile(
     _HOW_MUCH + r".*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid"
     r"|salary|fee|fees|worth|money|cash|funding)\b"
-    r"|\b(?:what|which) (?:is|was|are|were)? ?(?:the |its |their )?(?:cost|budget|salary|fee)\b",
+    r"|\b(?:what|which) (?:is|was|are|were)? ?(?:the |its |their )?(?:average |total |annual |mean )?"
+    r"(?:cost|budget|salary|fee|spend|spending)\b|\bin pounds\b|\bhow many pounds\b",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
@@ -250,9 +251,21 @@ _NAME_ASKED = re.compile(
     r"|\b(?:which|what) (?:one|local authority|la|council|authority|area|place|town|city|county|borough"
     r"|region|organisation|charity|university|person|researcher|academic)\b"
     r"|\bwhich (?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
+    # "which councils had …" asks for their names; "which councils will struggle" may be a kind
+    r"|\bwhich (?:las|councils|local authorities|authorities|areas|towns|cities)"
+    r" (?:had|got|were|received|was)\b"
     r"|\bname (?:the|of)\b",
     re.IGNORECASE,
 )
+# "What rating did Northamptonshire get?", "Leeds's current grade": only a fact that gives a
+# judgement answers it, not one that only mentions the council.
+_GRADE_ASKED = re.compile(
+    r"\b(?:what|which) (?:ofsted )?(?:rating|grade|judgement|judgment)s? (?:did|does|has|have|is|was)\b"
+    r"|'s (?:current |latest |last |overall )?(?:ofsted )?(?:rating|grade|judgement|judgment)\b"
+    r"|\bhow (?:is|was|are|were) \w+(?: \w+)? (?:rated|graded|judged)\b",
+    re.IGNORECASE,
+)
+_GRADE_EVIDENCE = re.compile(r"\b(?:outstanding|good|inadequate|requires improvement|ri)\b", re.IGNORECASE)
 # A question about what will happen: only a fact that looks ahead ("by 2020", "likely to grow")
 # answers it; a figure for today is not a forecast.
 _FORECAST = re.compile(
@@ -303,6 +316,8 @@ def asked_answer_kind(question: str) -> AnswerKind | None:
         return "money"
     if _NAME_ASKED.search(question):
         return "name"
+    if _GRADE_ASKED.search(question):
+        return "grade"
     if _DATE.search(question):
         return "date"
     if _DURATION.search(question):
@@ -331,4 +346,6 @@ def gives_answer_kind(
         return bool(_DURATION_EVIDENCE.search(claim))
     if kind == "forecast":
         return bool(_FORECAST_EVIDENCE.search(claim))
+    if kind == "grade":
+        return bool(_GRADE_EVIDENCE.search(claim))
     return bool(_NAME_EVIDENCE.search(claim))
