@@ -304,9 +304,10 @@ def prefer_asked_period(
 def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) -> tuple[str, str]:
     """(reason, note) when a rule declines before any score is weighed; ("", "") otherwise.
 
-    The rules are about what was asked, not about how close the match is: a name the reports
-    never mention, jargon they never use, a thing counted or a year that the best fact is not
-    about — its figure would answer a different question.
+    The rules are about what was asked, not about how close the match is: a place or a name the
+    reports never mention, jargon they never use, a thing counted, another service, a kind of
+    answer (a name, a grade, a forecast …) or a period that the best fact is not about — its
+    figure would answer a different question.
     """
     terms, best = scored.terms, scored.best
     if terms.unknown_places:
