@@ -273,11 +273,7 @@ def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
     report edition); None when the question names none."""
     asked = years_in(text)
     if asked:
-        # "2017/18" is that edition: facts about both years, when there are any
-        covering = np.array([asked <= years for years in index.fact_years], dtype=bool)
-        if covering.any():
-            return covering
-        return np.array([bool(asked & years) for years in index.fact_years], dtype=bool)
+        return np.array([period_covered(asked, years) for years in index.fact_years], dtype=bool)
     if NOW.search(text):
         newest = max((s.report_year or 0 for s in index.knowledge.sources), default=0)
         return np.array([index.knowledge.source_of(f).report_year == newest for f in index.facts], dtype=bool)

@@ -292,9 +292,9 @@ _DURATION_EVIDENCE = re.compile(
     r"|yearly|regular|regularly|often|frequently|once|twice)\b",
     re.IGNORECASE,
 )
-# "How many…?" is also answered by "almost every local authority", "two thirds", "most LAs".
+# "How many…?" is answered by a number in the claim, or "almost every local authority", "two thirds".
 _QUANTITY_EVIDENCE = re.compile(
-    r"\b(?:every|all|most|majority|minority|half|halves|thirds?|quarters?|none|dozens?|hundreds?"
+    r"\d|\b(?:every|all|most|majority|minority|half|halves|thirds?|quarters?|none|dozens?|hundreds?"
     r"|thousands?|millions?|billions?)\b",
     re.IGNORECASE,
 )
@@ -306,27 +306,34 @@ MID_SENTENCE_CAPITAL = r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][a-z][A-Za-
 _NAME_EVIDENCE = re.compile(MID_SENTENCE_CAPITAL)
 
 
+# How each kind is asked, in order: the first that matches names the kind ("how many weeks" is
+# a duration before it is a count).
+_KIND_ASKED: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
+    ("number", _NUMBER_NOT_SHARE),
+    ("money", _MONEY),
+    ("name", _NAME_ASKED),
+    ("grade", _GRADE_ASKED),
+    ("date", _DATE),
+    ("duration", _DURATION),
+    ("forecast", _FORECAST),
+    ("count", _COUNT),
+)
+# What in a fact's claim gives each kind that its figures do not tell.
+_KIND_EVIDENCE: dict[AnswerKind, re.Pattern[str]] = {
+    "count": _QUANTITY_EVIDENCE,
+    "date": _DATE_EVIDENCE,
+    "name": _NAME_EVIDENCE,
+    "grade": _GRADE_EVIDENCE,
+    "duration": _DURATION_EVIDENCE,
+    "forecast": _FORECAST_EVIDENCE,
+}
+
+
 def asked_answer_kind(question: str) -> AnswerKind | None:
-    """What kind of answer a question wants, when it names one: an amount of money, a count, a
-    date, a name ("which council…", "who said…"), a duration or frequency ("how often…") or a
-    forecast ("what will … be next year?")."""
-    if _NUMBER_NOT_SHARE.search(question):
-        return "number"
-    if _MONEY.search(question):
-        return "money"
-    if _NAME_ASKED.search(question):
-        return "name"
-    if _GRADE_ASKED.search(question):
-        return "grade"
-    if _DATE.search(question):
-        return "date"
-    if _DURATION.search(question):
-        return "duration"
-    if _FORECAST.search(question):
-        return "forecast"
-    if _COUNT.search(question):
-        return "count"
-    return None
+    """What kind of answer a question wants, when it names one: a count rather than a share, an
+    amount of money, a name ("which council…", "who said…"), a grade, a date, a duration or
+    frequency ("how often…"), a forecast ("what will … be next year?") or a figure."""
+    return next((kind for kind, asked in _KIND_ASKED if asked.search(question)), None)
 
 
 def gives_answer_kind(
@@ -338,14 +345,6 @@ def gives_answer_kind(
         return has_count
     if kind == "money":
         return has_money
-    if kind == "count":
-        return has_figure or bool(re.search(r"\d", claim)) or bool(_QUANTITY_EVIDENCE.search(claim))
-    if kind == "date":
-        return bool(_DATE_EVIDENCE.search(claim))
-    if kind == "duration":
-        return bool(_DURATION_EVIDENCE.search(claim))
-    if kind == "forecast":
-        return bool(_FORECAST_EVIDENCE.search(claim))
-    if kind == "grade":
-        return bool(_GRADE_EVIDENCE.search(claim))
-    return bool(_NAME_EVIDENCE.search(claim))
+    if kind == "count" and has_figure:
+        return True
+    return bool(_KIND_EVIDENCE[kind].search(claim))
