@@ -14,6 +14,7 @@ import re
 
 import pycountry
 
+from retrieval.asking import MID_SENTENCE_CAPITAL
 from retrieval.wording import english_zipf
 
 # From this Zipf frequency a one-word place typed in lower case may be an ordinary word
@@ -37,9 +38,8 @@ def place_names() -> frozenset[str]:
     names = {_plain_name(s.name) for s in pycountry.subdivisions.get(country_code="GB")}
     for country in pycountry.countries:
         names.add(_plain_name(country.name))
-        names.update(
-            _plain_name(getattr(country, attr)) for attr in ("common_name",) if hasattr(country, attr)
-        )
+        if common := getattr(country, "common_name", None):
+            names.add(_plain_name(common))
     names.update(_NATIONS)
     return frozenset(n.lower() for n in names if n)
 
@@ -51,10 +51,8 @@ def _place_pattern() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])", re.IGNORECASE)
 
 
-def _is_written_as_name(text: str, start: int) -> bool:
-    """Capitalised and not the first word of a sentence."""
-    before = text[:start].rstrip()
-    return text[start].isupper() and bool(before) and before[-1] not in ".?!:;\"'‘“(-–—"
+# capitalised and not the first word of a sentence, as asking.py reads a name
+_WRITTEN_AS_NAME = re.compile(MID_SENTENCE_CAPITAL)
 
 
 def places_in(text: str) -> tuple[str, ...]:
@@ -66,7 +64,7 @@ def places_in(text: str) -> tuple[str, ...]:
         if (
             lowered in _NATIONS
             or " " in name
-            or _is_written_as_name(text, match.start())
+            or _WRITTEN_AS_NAME.match(text, match.start()) is not None
             or english_zipf(lowered) < EVERYDAY_WORD_ZIPF
         ):
             found.append(name)
