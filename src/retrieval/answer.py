@@ -19,6 +19,7 @@ from retrieval.asking import (
     asked_measure,
     defined_term,
     gives_answer_kind,
+    grades_named,
     services_named,
     years_in,
 )
@@ -284,8 +285,21 @@ def prefer_asked_period(
     index: FactIndex, text: str, fused: np.ndarray, order: np.ndarray, config: MatchingConfig
 ) -> np.ndarray:
     """For a question naming a year, a close runner-up about that year goes first; for one asking
-    about now ("currently", "latest"), a close runner-up from the newest report edition."""
-    wanted = period_wanted(index, text)
+    about now ("currently", "latest"), a close runner-up from the newest report edition; for one
+    naming a grade, a close runner-up that states it."""
+    order = prefer_close_runner_up(period_wanted(index, text), fused, order, config)
+    grades = grades_named(text)
+    if not grades:
+        return order
+    stating = np.array([all(states_grade(index, g, i) for g in grades) for i in range(len(index.facts))])
+    return prefer_close_runner_up(stating, fused, order, config)
+
+
+def prefer_close_runner_up(
+    wanted: np.ndarray | None, fused: np.ndarray, order: np.ndarray, config: MatchingConfig
+) -> np.ndarray:
+    """The order with the best wanted fact first, when the best is not wanted and that one is
+    within ``config.period_margin`` of it."""
     if wanted is None or wanted[int(order[0])]:
         return order
     best_score = float(fused[int(order[0])])
@@ -329,6 +343,11 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
         bool(index.has_count_figure[best]),
     ):
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
+    # a grade named in a figure question is what is counted ("what % were RI in 2016?"); in
+    # "which report has the 42% good or outstanding figure?" it only points at the figure
+    grades = [g for g in grades_named(scored.question.text) if not states_grade(index, g, best)]
+    if grades and kind in (None, "count", "number"):
+        return "other_grade", f"The nearest facts I know give no figure for {grades[0]}."
     asked_years = years_in(scored.question.text)
     if asked_years and not period_covered(asked_years, index.fact_years[best]):
         return "other_period", other_period_note(index, asked_years)
@@ -397,9 +416,22 @@ def measure_agrees(index: FactIndex, measure: str, position: int) -> bool:
     """Whether the thing a figure question counts is what the fact's claim is about: the head word
     of "social workers" must be in its statement, quote or figure measures (through synonyms)."""
     terms = index.query_terms(measure)
-    if not terms.tokens:
+    head = index.query_terms(measure.split()[-1]).tokens
+    if not terms.tokens or not head:
         return True
-    return bool(terms.alternatives[-1] & index.claim_tokens[position])
+    # the head's alternatives through the whole phrase's synonyms ("looked after children" ~ CLA);
+    # the phrase's tokens are unique, so "inspection framework inspections" ends in "framework"
+    alternatives = (
+        terms.alternatives[terms.tokens.index(head[-1])] if head[-1] in terms.tokens else {head[-1]}
+    )
+    return bool(alternatives & index.claim_tokens[position])
+
+
+def states_grade(index: FactIndex, grade: str, position: int) -> bool:
+    """Whether the fact's claim names a grade ("RI" through its synonym "requires improvement")."""
+    return all(
+        alternatives & index.claim_tokens[position] for alternatives in index.query_terms(grade).alternatives
+    )
 
 
 def answer_question(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> Answer:

@@ -10,10 +10,7 @@ import re
 from typing import Literal
 
 from retrieval.textnorm import MONTH_NAMES
-
-# Zipf frequency (log10 of uses per billion words) from which a word is ordinary English:
-# "took" 5.5, "shielded" 3.2, "nurseries" 3.0 … "caseloads" 2.1, "ilacs" 0.
-
+from retrieval.wording import english_zipf
 
 # --- what a figure question counts, and when -----------------------------------------------------
 
@@ -113,6 +110,48 @@ PHRASE_END_WORDS = frozenset(
         "falls",
         "rise",
         "rises",
+        "compare",
+        "compares",
+        "differ",
+        "differs",
+        "vary",
+        "varies",
+        "change",
+        "changes",
+        "rank",
+        "ranks",
+        "fare",
+        "fares",
+        "stand",
+        "stands",
+        "spend",
+        "spends",
+        "pay",
+        "pays",
+        "cost",
+        "costs",
+        "receive",
+        "receives",
+        "show",
+        "shows",
+        "happen",
+        "happens",
+        "say",
+        "says",
+        "face",
+        "faces",
+        "include",
+        "includes",
+        # a subject: "how much a council pays", "how many we have" count nothing named
+        "a",
+        "an",
+        "we",
+        "they",
+        "you",
+        "i",
+        "it",
+        "he",
+        "she",
         # irregular past tenses (the -ed ones end a phrase by their ending)
         "came",
         "became",
@@ -132,10 +171,68 @@ PHRASE_END_WORDS = frozenset(
 
 def _ends_phrase(word: str) -> bool:
     low = word.lower()
-    # past tenses and -ing forms are verbs here: "how many inspections resulted in …"
-    return low in PHRASE_END_WORDS or (
-        len(low) >= 5 and low.endswith(("ed", "ing")) and not low.endswith("eed")
+    # past tenses and -ing forms are verbs here: "how many inspections resulted in …"; an adverb
+    # ("historically", "weekly" — but not "family") ends it too
+    return (
+        low in PHRASE_END_WORDS
+        or (len(low) >= 5 and low.endswith(("ed", "ing")) and not low.endswith("eed"))
+        or (len(low) >= 6 and low.endswith("ly") and english_zipf(low[:-2]) >= 3.0)
     )
+
+
+_AUXILIARY_OR_FUNCTION_WORDS = frozenset(
+    [
+        "are",
+        "is",
+        "were",
+        "was",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "in",
+        "at",
+        "on",
+        "by",
+        "for",
+        "from",
+        "with",
+        "within",
+        "to",
+        "that",
+        "who",
+        "which",
+        "whose",
+        "there",
+        "than",
+        "and",
+        "or",
+        "but",
+        "as",
+        "under",
+        "over",
+        "per",
+        "across",
+    ]
+)
+
+# Nouns of quantity: in "how much inspection activity" the thing counted is inspections.
+_QUANTITY_NOUNS = frozenset(
+    ["activity", "activities", "work", "amount", "amounts", "level", "levels", "volume", "volumes", "total"]
+)
 
 
 # Services and sectors beside local authorities' children's services — Ofsted's other remits and
@@ -180,8 +277,17 @@ def asked_measure(question: str) -> str | None:
     words: list[str] = []
     for word in match.group("phrase").split():
         if _ends_phrase(word):
+            # "how much councils spend": an amount of spending, not of councils ("how much
+            # funding do councils get" counts funding: the auxiliary only turns it into a question)
+            if (
+                match.group(0).lower().startswith("how much")
+                and word.lower() not in _AUXILIARY_OR_FUNCTION_WORDS
+            ):
+                return None
             break
         words.append(word)
+    if len(words) > 1 and words[-1].lower() in _QUANTITY_NOUNS:
+        words.pop()
     return " ".join(words) or None
 
 
@@ -229,8 +335,11 @@ _NUMBER_NOT_SHARE = re.compile(
 )
 
 # "how much" asking for an amount opens its clause ("so how much did…"); "the link between how
-# much councils spend and…" asks about something else.
-_HOW_MUCH = r"^\W*(?:\w+\W+){0,2}?how much\b"
+# much councils spend and…" and "does how much a council spends predict…?" ask something else.
+_HOW_MUCH = (
+    r"^\W*(?!(?:does|do|did|is|are|was|were|can|could|has|have|will|would|should)\b)"
+    r"(?:\w+\W+){0,2}?how much\b"
+)
 _MONEY = re.compile(
     _HOW_MUCH + r".*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid"
     r"|salary|fee|fees|worth|money|cash|funding)\b"
@@ -239,7 +348,9 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _COUNT = re.compile(
-    rf"\bhow many\b|{_HOW_MUCH}|\bwhat(?:'s| is| was| are| were) the (?:total )?numbers? of\b", re.IGNORECASE
+    rf"\bhow many\b|{_HOW_MUCH}|\bwhat(?:'s| is| was| are| were) the (?:total )?numbers? of\b"
+    r"|\bwhat(?:'s| is| was| are| were) the (?:average|mean|median|typical)\b",
+    re.IGNORECASE,
 )
 _DATE = re.compile(
     r"^\W*when\b|\bwhen (?:was|is|did|does|will|were|are|do|has|have)\b"
@@ -265,6 +376,15 @@ _GRADE_ASKED = re.compile(
     r"|\bhow (?:is|was|are|were) \w+(?: \w+)? (?:rated|graded|judged)\b",
     re.IGNORECASE,
 )
+# The grades a question names; "good" is left out, being everyday English ("is there good news?").
+_GRADE_NAMED = re.compile(r"\b(?:outstanding|requires? improvement|ri|inadequate)\b", re.IGNORECASE)
+
+
+def grades_named(question: str) -> tuple[str, ...]:
+    """The Ofsted grades a question names ("were RI or inadequate?" -> ("RI", "inadequate"))."""
+    return tuple(dict.fromkeys(m.group(0) for m in _GRADE_NAMED.finditer(question)))
+
+
 _GRADE_EVIDENCE = re.compile(r"\b(?:outstanding|good|inadequate|requires improvement|ri)\b", re.IGNORECASE)
 # A question about what will happen: only a fact that looks ahead ("by 2020", "likely to grow")
 # answers it; a figure for today is not a forecast.

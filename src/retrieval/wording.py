@@ -84,11 +84,45 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# Counties as people write them short (the Royal Mail's old postal abbreviations): "Northants"
+# is Northamptonshire. One that is also an everyday word ("Beds", "Bucks") only with its capital.
+_COUNTY_SHORT_FORMS = {
+    "Beds": "Bedfordshire",
+    "Berks": "Berkshire",
+    "Bucks": "Buckinghamshire",
+    "Cambs": "Cambridgeshire",
+    "Derbys": "Derbyshire",
+    "Glos": "Gloucestershire",
+    "Hants": "Hampshire",
+    "Herts": "Hertfordshire",
+    "Lancs": "Lancashire",
+    "Leics": "Leicestershire",
+    "Lincs": "Lincolnshire",
+    "Northants": "Northamptonshire",
+    "Notts": "Nottinghamshire",
+    "Oxon": "Oxfordshire",
+    "Staffs": "Staffordshire",
+    "Warks": "Warwickshire",
+    "Wilts": "Wiltshire",
+    "Worcs": "Worcestershire",
+    "Yorks": "Yorkshire",
+}
+_COUNTY_SHORT = re.compile(
+    r"\b(?:"
+    + "|".join(
+        short if is_ordinary_english(short) else f"[{short[0]}{short[0].lower()}]{short[1:]}"
+        for short in _COUNTY_SHORT_FORMS
+    )
+    + r")\b"
+)
+
+
 def normalise_units(text: str) -> str:
-    """Units and periods written one way: "42 per cent" -> "42%", "twelve months ago" -> "last year"."""
+    """Units, periods and short county names written one way: "42 per cent" -> "42%", "twelve
+    months ago" -> "last year", "West Berks" -> "West Berkshire"."""
     for pattern, replacement in _REWRITES:
         text = pattern.sub(replacement, text)
-    return text
+    return _COUNTY_SHORT.sub(lambda m: _COUNTY_SHORT_FORMS[m.group(0).capitalize()], text)
 
 
 NUMBER_WORDS = {
@@ -145,6 +179,37 @@ def _nearest(word: str, choices: list[str], counts: Mapping[str, int]) -> str | 
     return min(found, key=lambda m: (m[1], -counts[m[0]], m[0]))[0]
 
 
+# British and American spellings of one word, and a consonant doubled or not before an ending.
+_SPELLING_VARIANTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"dgment", "dgement"),
+        (r"dgement", "dgment"),
+        (r"iz(?=(?:e|es|ed|ing|ation|ations)$)", "is"),
+        (r"is(?=(?:e|es|ed|ing|ation|ations)$)", "iz"),
+        (r"yz(?=(?:e|es|ed|ing)$)", "ys"),
+        (r"or(?=(?:s|ed|ing|al)?$)", "our"),
+        (r"our(?=(?:s|ed|ing|al)?$)", "or"),
+        (r"er(?=s?$)", "re"),
+        (r"ense(?=s?$)", "ence"),
+        (r"og(?=s?$)", "ogue"),
+        (r"ram(?=s?$)", "ramme"),
+        (r"([bcdfgklmnprstvz])\1(?=(?:ed|ing|er|ers|ors?)$)", r"\1"),
+        (r"(?<=[aeiou])([bcdfgklmnprstvz])(?=(?:ed|ing|er|ers|ors?)$)", r"\1\1"),
+    )
+)
+
+
+def spelling_variants(word: str) -> list[str]:
+    """Other spellings of a lower-case word: "judgment" -> ["judgement"], "focussed" -> ["focused"]."""
+    variants = []
+    for pattern, replacement in _SPELLING_VARIANTS:
+        variant = pattern.sub(replacement, word, count=1)
+        if variant != word:
+            variants.append(variant)
+    return variants
+
+
 class SpellingCorrector:
     """Corrects a question's slips ("outstandng" -> "outstanding", "actulaly" -> "actually").
 
@@ -164,7 +229,13 @@ class SpellingCorrector:
 
     def correct_word(self, word: str) -> str | None:
         low = word.lower()
-        if len(low) < 4 or low in self._counts or is_ordinary_english(low) or not self._choices:
+        if len(low) < 4 or low in self._counts or not self._choices:
+            return None
+        # "judgments", "focussed": the knowledge's own spelling of the same word
+        variant = next((v for v in spelling_variants(low) if v in self._counts), None)
+        if variant is not None:
+            return variant.capitalize() if word[:1].isupper() else variant
+        if is_ordinary_english(low):
             return None
         right = _nearest(low, self._choices, self._counts)
         if right is None and not word[:1].isupper():
