@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -265,7 +266,7 @@ def score_facts(
     if preferred is not None:
         fused = fused + config.figure_boost * preferred
     order = top_order(fused, config.max_suggestions + 1)
-    order = prefer_asked_period(index, text, fused, order, config)
+    order = prefer_asked_period_or_grade(index, text, fused, order, config)
     return ScoredFacts(prepared, query_vectors, order, fused, dense, lexical, terms)
 
 
@@ -281,32 +282,35 @@ def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
     return None
 
 
-def prefer_asked_period(
+def prefer_asked_period_or_grade(
     index: FactIndex, text: str, fused: np.ndarray, order: np.ndarray, config: MatchingConfig
 ) -> np.ndarray:
     """For a question naming a year, a close runner-up about that year goes first; for one asking
     about now ("currently", "latest"), a close runner-up from the newest report edition; for one
     naming a grade, a close runner-up that states it."""
-    order = prefer_close_runner_up(period_wanted(index, text), fused, order, config)
+    period = period_wanted(index, text)
+    if period is not None:
+        order = prefer_close_runner_up(lambda i: bool(period[i]), fused, order, config)
     grades = grades_named(text)
-    if not grades:
-        return order
-    stating = np.array([all(states_grade(index, g, i) for g in grades) for i in range(len(index.facts))])
-    return prefer_close_runner_up(stating, fused, order, config)
+    if grades:
+        order = prefer_close_runner_up(
+            lambda i: all(states_grade(index, g, i) for g in grades), fused, order, config
+        )
+    return order
 
 
 def prefer_close_runner_up(
-    wanted: np.ndarray | None, fused: np.ndarray, order: np.ndarray, config: MatchingConfig
+    wanted: Callable[[int], bool], fused: np.ndarray, order: np.ndarray, config: MatchingConfig
 ) -> np.ndarray:
     """The order with the best wanted fact first, when the best is not wanted and that one is
-    within ``config.period_margin`` of it."""
-    if wanted is None or wanted[int(order[0])]:
+    within ``config.period_margin`` of it. ``wanted`` is asked only of the few best."""
+    if wanted(int(order[0])):
         return order
     best_score = float(fused[int(order[0])])
     for rank, position in enumerate(order[1:], start=1):
         if best_score - float(fused[int(position)]) > config.period_margin:
             break
-        if wanted[int(position)]:
+        if wanted(int(position)):
             return np.concatenate(([position], np.delete(order, rank)))
     return order
 

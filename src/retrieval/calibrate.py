@@ -99,7 +99,9 @@ PAIR_COMPONENTS = 20
 PAIR_REGULARISATION = 0.2
 # From this many question sets each is held out whole when choosing the threshold.
 SETS_TO_HOLD_OUT = 3
-DEFAULT_TARGET_DECLINED = 0.96
+# Held out by set, the share declined still flatters a new writer: fitted for 0.96 on the six
+# tuning sets, the held-back halves of sets B-E declined 0.92. Aiming at 0.97 leaves room for that.
+DEFAULT_TARGET_DECLINED = 0.97
 
 
 def calibrate(

@@ -33,7 +33,7 @@ from retrieval.answer import (
     answer_question,
     answer_scored,
     period_wanted,
-    prefer_asked_period,
+    prefer_asked_period_or_grade,
     prepare_question,
     score_facts,
     top_order,
@@ -155,7 +155,7 @@ def score_in_thread(
         boost = np.where(wanted, boost, -1.0)
     fused = fused + boost
     order = top_order(fused, config.max_suggestions + 1)
-    order = prefer_asked_period(index, alone.question.text, fused, order, config)
+    order = prefer_asked_period_or_grade(index, alone.question.text, fused, order, config)
     # The decision weighs the joined reading's evidence; the rules about what was asked (the
     # thing counted, the kind of answer, the year) read the message itself.
     return ScoredFacts(

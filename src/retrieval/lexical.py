@@ -45,6 +45,14 @@ QUESTION_FRAMING_WORDS = frozenset(
         "detail",
         "details",
         "explain",
+        # what the asker wants back, not what it is about: "children in care figure"
+        "figure",
+        "figures",
+        "stat",
+        "stats",
+        "statistic",
+        "statistics",
+        "data",
     ]
 )
 # "now" asks for the newest edition: it stays a word that matches ("now" in a fact's text).

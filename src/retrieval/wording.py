@@ -176,7 +176,17 @@ def _nearest(word: str, choices: list[str], counts: Mapping[str, int]) -> str | 
     found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
     if not found:
         return None
-    return min(found, key=lambda m: (m[1], -counts[m[0]], m[0]))[0]
+    # at one distance, a vowel written for another ("inspecter") is the likelier slip
+    return min(found, key=lambda m: (m[1], not _vowel_slip(word, m[0]), -counts[m[0]], m[0]))[0]
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _vowel_slip(word: str, right: str) -> bool:
+    """Whether two words of one length differ only in vowels put for other vowels."""
+    pairs = [(a, b) for a, b in zip(word, right, strict=False) if a != b]
+    return len(word) == len(right) and bool(pairs) and all(a in _VOWELS and b in _VOWELS for a, b in pairs)
 
 
 # British and American spellings of one word, and a consonant doubled or not before an ending.
