@@ -46,6 +46,7 @@ ANSWERED = [
     ("what did Ofsted say went wrong in Northants?", "Northamptonshire"),  # a county written short
     # the thing counted is the last noun of the phrase, however often its stem repeats
     ("How many final Single Inspection Framework inspections took place?", "six"),
+    ("which council is the cautionary tale about?", "Northamptonshire"),  # a place asked, and named
 ]
 # (question, reason, words the note must hold)
 DECLINED = [
@@ -74,6 +75,9 @@ DECLINED = [
     # what will happen is not what is known today
     ("what will the share of inadequate councils be next year?", "other_kind", "no forecast"),
     ("how many children are in care in Herts?", "unknown_name", "nothing about Hertfordshire"),
+    ("what's the situation in Yorkshire?", "unknown_name", "nothing about Yorkshire"),  # not in ISO 3166
+    # a place asked for, where the nearest fact names none
+    ("which town got the best judgement?", "other_kind", "do not name the council"),
     # "the average" asks a figure, which a fact only saying caseloads are high does not give
     ("what's the typical caseload of a social worker?", "other_kind", "no figure"),
     # a grade counted that the nearest fact (good or outstanding, in 2016-17) does not state
@@ -120,12 +124,13 @@ def test_what_kind_of_answer_is_asked() -> None:
     assert asked_answer_kind("does spend per child predict the grade?") is None  # not a forecast
     assert asked_answer_kind("the link between how much councils spend and their grade?") is None
     assert asked_answer_kind("so how much did councils spend?") == "money"
-    assert asked_answer_kind("which town was it?") == "name"
+    assert asked_answer_kind("which town was it?") == "place"
     assert asked_answer_kind("how many weeks until the re-inspection?") == "duration"
     assert asked_answer_kind("how many LAs are RI, in raw numbers not %?") == "number"
     assert asked_answer_kind("what % of LAs are RI?") is None
     assert asked_answer_kind("which councils struggle most?") is None  # a kind of council will do
-    assert asked_answer_kind("which councils got outstanding?") == "name"
+    assert asked_answer_kind("which councils got outstanding?") == "place"
+    assert asked_answer_kind("who said it?") == "name"
     assert asked_answer_kind("which LAs did Ofsted say face the greatest challenges?") is None
     assert asked_answer_kind("how is Kent rated?") == "grade"
     assert asked_answer_kind("what is the average spend per child?") == "money"

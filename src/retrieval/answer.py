@@ -16,6 +16,7 @@ import numpy as np
 
 from retrieval.asking import (
     NOW,
+    AnswerKind,
     asked_answer_kind,
     asked_measure,
     defined_term,
@@ -34,6 +35,7 @@ from retrieval.decision import (
 from retrieval.index import FactIndex
 from retrieval.knowledge import Fact, Source
 from retrieval.lexical import QueryTerms, tokenize
+from retrieval.places import names_council_area
 from retrieval.wording import Correction, normalise_units, strip_framing
 
 # Why a fact is in ``Answer.answers``: the best match, or the same measure from another report
@@ -338,14 +340,7 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     if services:
         return "other_service", f"The reports I know say nothing about {' or '.join(services)}."
     kind = asked_answer_kind(scored.question.text)
-    fact = index.facts[best]
-    if kind is not None and not gives_answer_kind(
-        kind,
-        f"{fact.statement}\n{fact.quote}",
-        bool(index.has_figures[best]),
-        bool(index.has_money_figure[best]),
-        bool(index.has_count_figure[best]),
-    ):
+    if kind is not None and not gives_kind(index, kind, best):
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
     # a grade named in a figure question is what is counted ("what % were RI in 2016?"); in
     # "which report has the 42% good or outstanding figure?" it only points at the figure
@@ -356,6 +351,20 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     if asked_years and not period_covered(asked_years, index.fact_years[best]):
         return "other_period", other_period_note(index, asked_years)
     return "", ""
+
+
+def gives_kind(index: FactIndex, kind: AnswerKind, position: int) -> bool:
+    """Whether the fact at ``position`` gives the kind of answer asked (asking.gives_answer_kind)."""
+    fact = index.facts[position]
+    claim = f"{fact.statement}\n{fact.quote}"
+    return gives_answer_kind(
+        kind,
+        claim,
+        bool(index.has_figures[position]),
+        bool(index.has_money_figure[position]),
+        bool(index.has_count_figure[position]),
+        names_place=kind == "place" and names_council_area(claim),
+    )
 
 
 def other_period_note(index: FactIndex, asked: frozenset[int]) -> str:
@@ -393,6 +402,7 @@ _NO_ANSWER_OF_KIND = {
     "count": "The reports I know give no figure for that.",
     "date": "The reports I know give no date for that.",
     "name": "The reports I know do not name that.",
+    "place": "The reports I know do not name the council or place.",
     "duration": "The reports I know do not say how long or how often.",
     "forecast": "The reports I know make no forecast for that.",
     "grade": "The reports I know give no judgement for that.",

@@ -325,7 +325,7 @@ def years_in(text: str) -> frozenset[int]:
 
 # --- what kind of answer a question wants --------------------------------------------------------
 
-AnswerKind = Literal["number", "money", "count", "date", "name", "grade", "duration", "forecast"]
+AnswerKind = Literal["number", "money", "count", "date", "place", "name", "grade", "duration", "forecast"]
 
 # "How many LAs (a count, not a percentage) are RI?": a percentage does not answer it.
 _NUMBER_NOT_SHARE = re.compile(
@@ -359,13 +359,18 @@ _DATE = re.compile(
 )
 _NAME_ASKED = re.compile(
     r"^\W*who\b|\bwho (?:is|was|are|were|said|says|did|does|wrote|leads|runs)\b"
-    r"|\b(?:which|what) (?:one|local authority|la|council|authority|area|place|town|city|county|borough"
-    r"|region|organisation|charity|university|person|researcher|academic)\b"
+    r"|\b(?:which|what) (?:one|organisation|charity|university|person|researcher|academic)\b"
     r"|\bwhich (?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"|\bname (?:the|of)\b",
+    re.IGNORECASE,
+)
+# A place asked for by name: only a fact naming a council area answers it (answer.py checks).
+_PLACE_ASKED = re.compile(
+    r"\b(?:which|what) (?:local authority|la|council|authority|area|place|town|city|county|borough"
+    r"|region)\b"
     # "which councils had …" asks for their names; "which councils will struggle" may be a kind
     r"|\bwhich (?:las|councils|local authorities|authorities|areas|towns|cities)"
-    r" (?:had|got|were|received|was)\b"
-    r"|\bname (?:the|of)\b",
+    r" (?:had|got|were|received|was)\b",
     re.IGNORECASE,
 )
 # "What rating did Northamptonshire get?", "Leeds's current grade": only a fact that gives a
@@ -431,6 +436,7 @@ _NAME_EVIDENCE = re.compile(MID_SENTENCE_CAPITAL)
 _KIND_ASKED: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("number", _NUMBER_NOT_SHARE),
     ("money", _MONEY),
+    ("place", _PLACE_ASKED),
     ("name", _NAME_ASKED),
     ("grade", _GRADE_ASKED),
     ("date", _DATE),
@@ -457,10 +463,17 @@ def asked_answer_kind(question: str) -> AnswerKind | None:
 
 
 def gives_answer_kind(
-    kind: AnswerKind, claim: str, has_figure: bool, has_money: bool, has_count: bool = False
+    kind: AnswerKind,
+    claim: str,
+    has_figure: bool,
+    has_money: bool,
+    has_count: bool = False,
+    names_place: bool = False,
 ) -> bool:
     """Whether a fact's claim (statement and quote) holds that kind of answer; ``has_count``: it
-    states a figure that is neither a share nor money."""
+    states a figure that is neither a share nor money; ``names_place``: it names a council area."""
+    if kind == "place":
+        return names_place
     if kind == "number":
         return has_count
     if kind == "money":

@@ -32,10 +32,49 @@ def _plain_name(name: str) -> str:
     return name.split(" [")[0].split(",")[0].strip()
 
 
+# Subdivisions of these types are the UK's nations, not council areas.
+_NATION_TYPES = frozenset(["Country", "Nation", "Province"])
+# Counties people still name that ISO 3166 no longer lists as one council: split into unitary
+# authorities (Northamptonshire, Berkshire), or ceremonial and metropolitan counties.
+_COUNTIES_BEYOND_ISO = (
+    "Bedfordshire",
+    "Berkshire",
+    "Cumbria",
+    "Greater London",
+    "Greater Manchester",
+    "Merseyside",
+    "Middlesex",
+    "Northamptonshire",
+    "South Yorkshire",
+    "Sussex",
+    "Tyne and Wear",
+    "West Midlands",
+    "West Yorkshire",
+    "Yorkshire",
+)
+
+
+@functools.cache
+def council_area_names() -> frozenset[str]:
+    """Lower-cased names of the UK's council areas (counties, boroughs, unitary authorities …)."""
+    areas = {
+        _plain_name(s.name)
+        for s in pycountry.subdivisions.get(country_code="GB")
+        if s.type not in _NATION_TYPES
+    }
+    return frozenset(n.lower() for n in (*areas, *_COUNTIES_BEYOND_ISO))
+
+
+def names_council_area(text: str) -> bool:
+    """Whether a text names a council area ("West Berkshire went from inadequate to good")."""
+    return any(place.lower() in council_area_names() for place in places_in(text))
+
+
 @functools.cache
 def place_names() -> frozenset[str]:
     """Lower-cased names of the UK's nations and council areas and of countries."""
     names = {_plain_name(s.name) for s in pycountry.subdivisions.get(country_code="GB")}
+    names.update(council_area_names())
     for country in pycountry.countries:
         names.add(_plain_name(country.name))
         if common := getattr(country, "common_name", None):
