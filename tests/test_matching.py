@@ -47,6 +47,8 @@ ANSWERED = [
     # the thing counted is the last noun of the phrase, however often its stem repeats
     ("How many final Single Inspection Framework inspections took place?", "six"),
     ("which council is the cautionary tale about?", "Northamptonshire"),  # a place asked, and named
+    # "last year's report" is the edition before the newest: its fact, not this year's 36%
+    ("in last year's report, what share of councils were good or outstanding?", "1 April 2016"),
 ]
 # (question, reason, words the note must hold)
 DECLINED = [
@@ -81,7 +83,13 @@ DECLINED = [
     # "the average" asks a figure, which a fact only saying caseloads are high does not give
     ("what's the typical caseload of a social worker?", "other_kind", "no figure"),
     # a grade counted that the nearest fact (good or outstanding, in 2016-17) does not state
-    ("what proportion of councils were inadequate in the 2016/17 edition?", "other_grade", "for inadequate"),
+    (
+        "back when just over a third were good or outstanding, what share were inadequate?",
+        "other_grade",
+        "for inadequate",
+    ),
+    # the previous edition asked, where the nearest fact is from the latest report
+    ("in last year's report, what share of councils were RI?", "other_period", "not an earlier one"),
 ]
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from retrieval.asking import (
     NOW,
+    PREVIOUS_EDITION,
     AnswerKind,
     asked_answer_kind,
     asked_measure,
@@ -23,6 +24,7 @@ from retrieval.asking import (
     gives_answer_kind,
     grades_named,
     services_named,
+    without_years,
     years_in,
 )
 from retrieval.decision import (
@@ -256,7 +258,7 @@ def score_facts(
     the result has shape (facts,)."""
     prepared = prepare_question(index, question)
     text = prepared.text
-    terms = index.query_terms(text)
+    terms = index.query_terms(without_years(text))
     if query_vectors is None:
         query_vectors = index.encode_question(text)
     dense = index.dense_scores(query_vectors)
@@ -273,14 +275,16 @@ def score_facts(
 
 
 def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
-    """Per fact, whether it is about the period a question names (a year, or now: the newest
-    report edition); None when the question names none."""
+    """Per fact, whether it is about the period a question names (a year; the previous report
+    edition: any before the newest; now: the newest edition); None when the question names none."""
     asked = years_in(text)
     if asked:
         return np.array([period_covered(asked, years) for years in index.fact_years], dtype=bool)
-    if NOW.search(text):
+    previous = PREVIOUS_EDITION.search(text) is not None
+    if previous or NOW.search(text):
         newest = max((s.report_year or 0 for s in index.knowledge.sources), default=0)
-        return np.array([index.knowledge.source_of(f).report_year == newest for f in index.facts], dtype=bool)
+        editions = np.array([index.knowledge.source_of(f).report_year or 0 for f in index.facts])
+        return editions < newest if previous else editions == newest
     return None
 
 
@@ -350,6 +354,10 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     asked_years = years_in(scored.question.text)
     if asked_years and not period_covered(asked_years, index.fact_years[best]):
         return "other_period", other_period_note(index, asked_years)
+    if not asked_years and PREVIOUS_EDITION.search(scored.question.text):
+        wanted = period_wanted(index, scored.question.text)
+        if wanted is not None and not wanted[best]:
+            return "other_period", "The nearest facts I know are from the latest report, not an earlier one."
     return "", ""
 
 

@@ -297,8 +297,16 @@ NOW = re.compile(
     r"\b(?:now|currently|current|latest|this year|today|at the moment|at present|these days|nowadays)\b",
     re.IGNORECASE,
 )
+# A question about the edition before the newest: "in last year's report", "the previous edition".
+PREVIOUS_EDITION = re.compile(
+    r"\b(?:last year'?s|previous|prior|preceding|earlier|older|the year before'?s)"
+    r"(?: ofsted)?(?: annual)? (?:report|edition)s?\b",
+    re.IGNORECASE,
+)
 _PERIOD = re.compile(
-    rf"(?:\b(?:in|for|by|during|since|from|at)\s+)?(?:{_YEAR.pattern}|{NOW.pattern})", re.IGNORECASE
+    rf"(?:\b(?:in|for|by|during|since|from|at)\s+)?(?:the\s+)?"
+    rf"(?:{_YEAR.pattern}|{PREVIOUS_EDITION.pattern}|{NOW.pattern})",
+    re.IGNORECASE,
 )
 
 
@@ -307,9 +315,15 @@ def without_period(text: str) -> str:
     return re.sub(r"\s+([?.!,])", r"\1", " ".join(_PERIOD.sub(" ", text).split()))
 
 
+def without_years(text: str) -> str:
+    """The text with the years it names taken out: a year asked is a period, which a fact is
+    about through its report edition (``period_covered``), not a word its text must contain."""
+    return " ".join(_YEAR.sub(" ", text).split())
+
+
 def names_period(text: str) -> bool:
-    """Whether a text names a year or asks about now."""
-    return bool(years_in(text)) or bool(NOW.search(text))
+    """Whether a text names a year, the previous report edition, or asks about now."""
+    return bool(years_in(text)) or bool(PREVIOUS_EDITION.search(text)) or bool(NOW.search(text))
 
 
 def years_in(text: str) -> frozenset[int]:
