@@ -20,8 +20,9 @@ _COUNT_PHRASE = re.compile(
     r"(?P<phrase>[a-z][a-z'’\-]*(?:\s+[a-z][a-z'’\-]*){0,4})",
     re.IGNORECASE,
 )
-# Where the thing counted ends: a verb, a preposition or a conjunction.
-PHRASE_END_WORDS = frozenset(
+# Words that end the thing counted without being a verb: auxiliaries, prepositions, conjunctions
+# ("how much funding do councils get" counts funding; "how much councils spend" counts no noun).
+_AUXILIARY_OR_FUNCTION_WORDS = frozenset(
     [
         "are",
         "is",
@@ -36,9 +37,6 @@ PHRASE_END_WORDS = frozenset(
         "have",
         "has",
         "had",
-        "got",
-        "get",
-        "gets",
         "will",
         "would",
         "can",
@@ -70,6 +68,14 @@ PHRASE_END_WORDS = frozenset(
         "over",
         "per",
         "across",
+    ]
+)
+# Where the thing counted ends: those words, or a verb.
+PHRASE_END_WORDS = _AUXILIARY_OR_FUNCTION_WORDS | frozenset(
+    [
+        "got",
+        "get",
+        "gets",
         "nationally",
         "currently",
         "now",
@@ -179,55 +185,6 @@ def _ends_phrase(word: str) -> bool:
         or (len(low) >= 6 and low.endswith("ly") and english_zipf(low[:-2]) >= 3.0)
     )
 
-
-_AUXILIARY_OR_FUNCTION_WORDS = frozenset(
-    [
-        "are",
-        "is",
-        "were",
-        "was",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "must",
-        "in",
-        "at",
-        "on",
-        "by",
-        "for",
-        "from",
-        "with",
-        "within",
-        "to",
-        "that",
-        "who",
-        "which",
-        "whose",
-        "there",
-        "than",
-        "and",
-        "or",
-        "but",
-        "as",
-        "under",
-        "over",
-        "per",
-        "across",
-    ]
-)
 
 # Nouns of quantity: in "how much inspection activity" the thing counted is inspections.
 _QUANTITY_NOUNS = frozenset(
