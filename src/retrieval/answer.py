@@ -283,8 +283,7 @@ def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
     previous = PREVIOUS_EDITION.search(text) is not None
     if previous or NOW.search(text):
         newest = max((s.report_year or 0 for s in index.knowledge.sources), default=0)
-        editions = np.array([index.knowledge.source_of(f).report_year or 0 for f in index.facts])
-        return editions < newest if previous else editions == newest
+        return index.fact_editions < newest if previous else index.fact_editions == newest
     return None
 
 
@@ -300,7 +299,7 @@ def prefer_asked_period_or_grade(
     grades = grades_named(text)
     if grades:
         order = prefer_close_runner_up(
-            lambda i: all(states_grade(index, g, i) for g in grades), fused, order, config
+            lambda i: all(claim_names(index, g, i) for g in grades), fused, order, config
         )
     return order
 
@@ -340,7 +339,7 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     measure = asked_measure(scored.question.text)
     if measure is not None and not measure_agrees(index, measure, best):
         return "other_measure", f"I don't have a figure for {measure} in the reports I know."
-    services = [s for s in services_named(scored.question.text) if not service_mentioned(index, s, best)]
+    services = [s for s in services_named(scored.question.text) if not claim_names(index, s, best)]
     if services:
         return "other_service", f"The reports I know say nothing about {' or '.join(services)}."
     kind = asked_answer_kind(scored.question.text)
@@ -348,7 +347,7 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
     # a grade named in a figure question is what is counted ("what % were RI in 2016?"); in
     # "which report has the 42% good or outstanding figure?" it only points at the figure
-    grades = [g for g in grades_named(scored.question.text) if not states_grade(index, g, best)]
+    grades = [g for g in grades_named(scored.question.text) if not claim_names(index, g, best)]
     if grades and kind in (None, "count", "number"):
         return "other_grade", f"The nearest facts I know give no figure for {grades[0]}."
     asked_years = years_in(scored.question.text)
@@ -429,9 +428,11 @@ def defining_fact(index: FactIndex, scored: ScoredFacts) -> int | None:
     return max(candidates, key=lambda i: float(scored.fused[i])) if candidates else None
 
 
-def service_mentioned(index: FactIndex, service: str, position: int) -> bool:
-    """Whether the fact's claim names the service (every word of "adult social care")."""
-    return set(tokenize(service)) <= index.claim_tokens[position]
+def claim_names(index: FactIndex, phrase: str, position: int) -> bool:
+    """Whether the fact's claim names every word of a phrase ("adult social care"; "RI" through
+    its synonym "requires improvement")."""
+    claim = index.claim_tokens[position]
+    return all(alternatives & claim for alternatives in index.query_terms(phrase).alternatives)
 
 
 def measure_agrees(index: FactIndex, measure: str, position: int) -> bool:
@@ -447,13 +448,6 @@ def measure_agrees(index: FactIndex, measure: str, position: int) -> bool:
         terms.alternatives[terms.tokens.index(head[-1])] if head[-1] in terms.tokens else {head[-1]}
     )
     return bool(alternatives & index.claim_tokens[position])
-
-
-def states_grade(index: FactIndex, grade: str, position: int) -> bool:
-    """Whether the fact's claim names a grade ("RI" through its synonym "requires improvement")."""
-    return all(
-        alternatives & index.claim_tokens[position] for alternatives in index.query_terms(grade).alternatives
-    )
 
 
 def answer_question(index: FactIndex, question: str, config: MatchingConfig = DEFAULT_MATCHING) -> Answer:

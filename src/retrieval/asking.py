@@ -361,7 +361,7 @@ def grades_named(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(0) for m in _GRADE_NAMED.finditer(question)))
 
 
-_GRADE_EVIDENCE = re.compile(r"\b(?:outstanding|good|inadequate|requires improvement|ri)\b", re.IGNORECASE)
+_GRADE_EVIDENCE = re.compile(rf"\bgood\b|{_GRADE_NAMED.pattern}", re.IGNORECASE)
 # A question about what will happen: only a fact that looks ahead ("by 2020", "likely to grow")
 # answers it; a figure for today is not a forecast.
 _FORECAST = re.compile(

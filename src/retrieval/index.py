@@ -159,6 +159,7 @@ class FactIndex:
     # question's thing counted must be found in
     claim_tokens: tuple[frozenset[str], ...]
     fact_years: tuple[frozenset[int], ...]  # per fact: the years its claim and its edition name
+    fact_editions: np.ndarray  # (facts,) the report year of each fact's source (0 when unknown)
     has_money_figure: np.ndarray  # (facts,) 1.0 where a figure is an amount of money
     has_count_figure: np.ndarray  # (facts,) 1.0 where a figure is a number of things (not % or money)
     # per fact: the other facts quoting some of the same words (a run of 6) or linked by
@@ -231,6 +232,7 @@ class FactIndex:
             ),
             claim_tokens=tuple(frozenset(tokenize(c)) for c in claims),
             fact_years=tuple(fact_years(f, knowledge) for f in knowledge.facts),
+            fact_editions=np.array([knowledge.source_of(f).report_year or 0 for f in knowledge.facts]),
             has_money_figure=np.array(
                 [1.0 if any(is_money(g) for g in f.figures) else 0.0 for f in knowledge.facts],
                 dtype=np.float32,
