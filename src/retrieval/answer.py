@@ -34,7 +34,8 @@ from retrieval.decision import (
     pair_vector,
     select_model,
 )
-from retrieval.index import FactIndex
+from retrieval.figures import find_figures
+from retrieval.index import FactIndex, claim_text
 from retrieval.knowledge import Fact, Source
 from retrieval.lexical import QueryTerms, tokenize
 from retrieval.places import names_council_area
@@ -298,10 +299,28 @@ def prefer_asked_period_or_grade(
         order = prefer_close_runner_up(lambda i: bool(period[i]), fused, order, config)
     grades = grades_named(text)
     if grades:
+        # a figure the question quotes ("back when just over a third were good…") points at the
+        # fact that states it more surely than a grade named does
+        cited = figure_values(text)
+        best_cites = claim_states_figures(index, cited, int(order[0]))
         order = prefer_close_runner_up(
-            lambda i: all(claim_names(index, g, i) for g in grades), fused, order, config
+            lambda i: all(claim_names(index, g, i) for g in grades)
+            and (not best_cites or claim_states_figures(index, cited, i)),
+            fused,
+            order,
+            config,
         )
     return order
+
+
+def figure_values(text: str) -> frozenset[float]:
+    """The values of the figures written in a text ("a third", "42%": 1/3 and 42)."""
+    return frozenset(round(span.parsed.value, 4) for span in find_figures(text))
+
+
+def claim_states_figures(index: FactIndex, values: frozenset[float], position: int) -> bool:
+    """Whether the fact's claim states every one of these figure values."""
+    return values <= figure_values(claim_text(index.facts[position]))
 
 
 def prefer_close_runner_up(
