@@ -304,8 +304,10 @@ def prefer_asked_period_or_grade(
         cited = figure_values(text)
         best_cites = claim_states_figures(index, cited, int(order[0]))
         order = prefer_close_runner_up(
-            lambda i: all(claim_names(index, g, i) for g in grades)
-            and (not best_cites or claim_states_figures(index, cited, i)),
+            lambda i: (
+                all(claim_names(index, g, i) for g in grades)
+                and (not best_cites or claim_states_figures(index, cited, i))
+            ),
             fused,
             order,
             config,
@@ -416,7 +418,7 @@ def period_covered(asked: frozenset[int], years: frozenset[int]) -> bool:
 def confidence(index: FactIndex, scored: ScoredFacts, model: DecisionModel) -> float:
     """The calibrated probability that the best fact answers the question."""
     features = decision_features(
-        index, scored.terms, scored.dense, scored.fused, scored.lexical, scored.order
+        index, scored.terms, scored.dense, scored.fused, scored.lexical, scored.order, scored.query_vectors
     )
     pair = pair_vector(index, scored.query_vectors, scored.best) if model.uses_pairs else None
     return model.probability(features, pair)

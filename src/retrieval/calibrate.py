@@ -68,7 +68,13 @@ def calibration_rows(
         probe = Answer(text, True, (AnsweredFact(best, index.knowledge.source_of(best), 1.0),))
         rule, _ = rule_decline(index, scored, config)
         features = decision_features(
-            index, scored.terms, scored.dense, scored.fused, scored.lexical, scored.order
+            index,
+            scored.terms,
+            scored.dense,
+            scored.fused,
+            scored.lexical,
+            scored.order,
+            scored.query_vectors,
         )
         right = spans is not None and answer_matches(probe, spans)
         pair = pair_vector(index, scored.query_vectors, scored.best)

@@ -38,7 +38,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "foreign",  # the same share, of words the knowledge never uses at all
     "foreign_max",  # rarity of the rarest word the knowledge never uses (0 when none)
     "tokens",  # log(1 + number of content tokens)
+    "row_vote",  # share of the knowledge's texts nearest the question that are the best fact's own
 )
+# How many of the texts nearest a question "row_vote" counts: about one fact's example questions.
+VOTE_ROWS = 10
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("decision_model.json")
 PAIR_PREFIX = "pair_"
@@ -69,10 +72,12 @@ def decision_features(
     fused: np.ndarray,
     lexical: np.ndarray,
     order: np.ndarray,
+    query_vectors: np.ndarray,
 ) -> dict[str, float]:
     """The evidence for the best fact (``order[0]``), by the names in FEATURE_NAMES.
 
-    ``dense``, ``fused`` and ``lexical`` are per-fact score arrays of shape (facts,).
+    ``dense``, ``fused`` and ``lexical`` are per-fact score arrays of shape (facts,);
+    ``query_vectors`` (variants, dim) the question as encoded.
     """
     best = int(order[0])
     # the clearest rival: the best other fact that does not quote the same evidence
@@ -105,7 +110,22 @@ def decision_features(
         "foreign": foreign_rarity / total_rarity if total_rarity else 0.0,
         "foreign_max": foreign_max,
         "tokens": math.log1p(len(terms.tokens)),
+        "row_vote": row_vote(index, query_vectors, best),
     }
+
+
+def row_vote(index: FactIndex, query_vectors: np.ndarray, best: int) -> float:
+    """The share of the VOTE_ROWS texts nearest the question that belong to the best fact or to
+    facts quoting the same evidence: a question about the fact is near many of the ways it is
+    asked, one that only sounds like it is near one or two texts of several facts."""
+    rows = len(index.vectors)
+    if rows == 0:
+        return 0.0
+    count = min(VOTE_ROWS, rows)
+    sims = (index.vectors @ np.atleast_2d(query_vectors).T).max(axis=1)
+    nearest = np.argpartition(-sims, count - 1)[:count]
+    own = {best, *index.same_evidence[best]}
+    return sum(int(index.row_fact[r]) in own for r in nearest) / count
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,9 @@ class FollowUpConfig:
     previous_weight: float = 0.7  # the previous question's share of each fact's score
     shown_boost: float = 0.1  # the facts the previous answer showed
     related_boost: float = 0.05  # and their other editions
-    # Below this, a message's own words do not identify a fact: it is read with its thread.
-    standalone_specificity: float = 4.5
+    # Below this, a message's own words do not identify a fact: it is read with its thread. (The
+    # idf it sums falls as facts gain example questions: re-choose it when they grow.)
+    standalone_specificity: float = 4.0
     # How much more confident the thread reading must be to keep a complete-looking message on
     # the fact just shown.
     stay_on_topic_margin: float = 0.05
