@@ -36,6 +36,7 @@ DEFAULT_BLIND = REPO_ROOT / "tests" / "data" / "blind_questions.yaml"
 DEFAULT_BLIND_C = REPO_ROOT / "tests" / "data" / "blind_questions_c.yaml"
 DEFAULT_BLIND_D = REPO_ROOT / "tests" / "data" / "blind_questions_d.yaml"
 DEFAULT_BLIND_E = REPO_ROOT / "tests" / "data" / "blind_questions_e.yaml"
+DEFAULT_BLIND_F = REPO_ROOT / "tests" / "data" / "blind_questions_f.yaml"
 SECTIONS = ("quality", "answer_latency", "ack_latency", "reload", "startup", "scale", "encode_backend")
 
 
@@ -95,6 +96,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--blind-e", type=Path, default=DEFAULT_BLIND_E, help="a fifth blind set (tune, report)"
+    )
+    parser.add_argument(
+        "--blind-f", type=Path, default=DEFAULT_BLIND_F, help="a sixth blind set (report only)"
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests, no 100k facts")
     parser.add_argument("--only", help=f"comma-separated sections to run, of: {', '.join(SECTIONS)}")
@@ -157,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         "blind-c:report": blind_c.only("report"),
         "blind-d:report": blind_d.only("report"),
         "blind-e:report": blind_e.only("report"),
+        "blind-f:report": QuestionSet.from_file(args.blind_f).only("report"),
     }
     # What the decision was fitted on (ofsted-bot calibrate) and the rules were tuned on (E's tune
     # half: its misses were read, nothing was fitted on it); the report halves are held back.
