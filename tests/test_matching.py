@@ -125,6 +125,10 @@ def test_what_a_figure_question_counts() -> None:
     assert asked_measure("how do numbers of looked-after children compare historically") == (
         "looked-after children"
     )
+    # how often or how long is the duration kind, not a thing counted
+    assert asked_measure("how many times did the inspectors call in on the weakest councils?") is None
+    assert asked_measure("how many weeks does a re-inspection take") is None
+    assert asked_answer_kind("on how many occasions were they visited?") == "duration"
 
 
 def test_what_kind_of_answer_is_asked() -> None:

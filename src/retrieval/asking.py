@@ -187,6 +187,7 @@ def _ends_phrase(word: str) -> bool:
 
 
 # Nouns of quantity: in "how much inspection activity" the thing counted is inspections.
+_TIME_UNITS = frozenset(["times", "occasions", "hours", "days", "weeks", "months", "years"])
 _QUANTITY_NOUNS = frozenset(
     ["activity", "activities", "work", "amount", "amounts", "level", "levels", "volume", "volumes", "total"]
 )
@@ -245,6 +246,10 @@ def asked_measure(question: str) -> str | None:
         words.append(word)
     if len(words) > 1 and words[-1].lower() in _QUANTITY_NOUNS:
         words.pop()
+    if words and words[0].lower() in _TIME_UNITS:
+        # "how many times…", "how many weeks after…": how often or how long (the duration kind),
+        # not a thing the claim must name
+        return None
     return " ".join(words) or None
 
 
@@ -379,7 +384,7 @@ _FORECAST_EVIDENCE = re.compile(
 )
 _DURATION = re.compile(
     r"\bhow (?:long|often|frequently|regularly|soon|quickly)\b"
-    r"|\bhow many (?:hours|days|weeks|months|years|times)\b",
+    r"|\bhow many (?:hours|days|weeks|months|years|times|occasions)\b",
     re.IGNORECASE,
 )
 _DURATION_EVIDENCE = re.compile(
