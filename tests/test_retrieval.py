@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from retrieval import index as retrieval_index
-from retrieval.answer import answer_fact, answer_question
+from retrieval.answer import answer_fact, answer_question, score_facts
+from retrieval.decision import VOTE_ROWS, row_vote
 from retrieval.index import FactIndex, tokenize
 from retrieval.knowledge import require_knowledge, verify_quote
 
@@ -77,7 +78,7 @@ def test_two_stage_search_answers_like_the_full_scan(
     index: FactIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The search used for very large knowledge bases (centroids first, then the best facts
-    exactly) gives the same answers here, forced on with a few candidates."""
+    exactly) gives the same answers here, forced on with a third of the facts as candidates."""
     questions = [
         "what share of councils got an inadequate grade",
         "how many kids are looked after by councils",
@@ -88,12 +89,28 @@ def test_two_stage_search_answers_like_the_full_scan(
     ]
     full = [answer_question(index, q) for q in questions]
     monkeypatch.setattr(retrieval_index, "EXACT_SEARCH_MAX_ROWS", 0)
-    monkeypatch.setattr(retrieval_index, "CANDIDATE_FACTS", 16)
+    monkeypatch.setattr(retrieval_index, "CANDIDATE_FACTS", 24)
     two_stage = [answer_question(index, q) for q in questions]
     for a, b in zip(full, two_stage, strict=True):
         assert (a.answered, a.best and a.best.fact.id) == (b.answered, b.best and b.best.fact.id)
         if a.best and b.best:
             assert a.best.score == pytest.approx(b.best.score, abs=1e-5)
+
+
+def test_row_vote_reads_only_the_best_facts_rows_yet_counts_the_nearest_texts(index: FactIndex) -> None:
+    """The nearest-texts share is taken over the rows of the best-scored facts only (a large
+    knowledge base is not scanned whole per question); it equals the share over every text."""
+    for question in (
+        "what share of councils got an inadequate grade",
+        "do poorer areas get worse grades?",
+        "what's the weather like in Leeds tomorrow",
+    ):
+        scored = score_facts(index, question)
+        sims = (index.vectors @ scored.query_vectors.T).max(axis=1)
+        nearest = np.argsort(-sims, kind="stable")[:VOTE_ROWS]
+        own = {scored.best, *index.same_evidence[scored.best]}
+        everything = sum(int(index.row_fact[r]) in own for r in nearest) / VOTE_ROWS
+        assert row_vote(index, scored.query_vectors, scored.dense, scored.best) == everything
 
 
 def test_answer_json_shape(index: FactIndex) -> None:

@@ -110,20 +110,24 @@ def decision_features(
         "foreign": foreign_rarity / total_rarity if total_rarity else 0.0,
         "foreign_max": foreign_max,
         "tokens": math.log1p(len(terms.tokens)),
-        "row_vote": row_vote(index, query_vectors, best),
+        "row_vote": row_vote(index, query_vectors, dense, best),
     }
 
 
-def row_vote(index: FactIndex, query_vectors: np.ndarray, best: int) -> float:
+def row_vote(index: FactIndex, query_vectors: np.ndarray, dense: np.ndarray, best: int) -> float:
     """The share of the VOTE_ROWS texts nearest the question that belong to the best fact or to
     facts quoting the same evidence: a question about the fact is near many of the ways it is
-    asked, one that only sounds like it is near one or two texts of several facts."""
-    rows = len(index.vectors)
-    if rows == 0:
+    asked, one that only sounds like it is near one or two texts of several facts.
+
+    The nearest texts belong to the facts of the best dense scores (a fact's score is its nearest
+    text's), so only those facts' rows are read, not every vector of a large knowledge base."""
+    if len(dense) == 0:
         return 0.0
-    count = min(VOTE_ROWS, rows)
-    sims = (index.vectors @ np.atleast_2d(query_vectors).T).max(axis=1)
-    nearest = np.argpartition(-sims, count - 1)[:count]
+    top_facts = np.argpartition(-dense, min(VOTE_ROWS, len(dense)) - 1)[:VOTE_ROWS]
+    rows = index.fact_rows(top_facts)
+    count = min(VOTE_ROWS, len(rows))
+    sims = (index.vectors[rows] @ np.atleast_2d(query_vectors).T).max(axis=1)
+    nearest = rows[np.argpartition(-sims, count - 1)[:count]]
     own = {best, *index.same_evidence[best]}
     return sum(int(index.row_fact[r]) in own for r in nearest) / count
 

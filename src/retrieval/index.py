@@ -312,15 +312,22 @@ class FactIndex:
         sims = self.vectors @ np.atleast_2d(query_vectors).T  # (rows, variants)
         return np.maximum.reduceat(sims.max(axis=1), self.fact_starts)
 
+    def fact_rows(self, positions: np.ndarray) -> np.ndarray:
+        """The vector rows of the facts at ``positions``, fact by fact (each fact's contiguous)."""
+        ends = np.append(self.fact_starts[1:], len(self.vectors))
+        return np.concatenate(
+            [np.arange(self.fact_starts[p], ends[p]) for p in positions] or [np.zeros(0, dtype=np.int64)]
+        )
+
     def _two_stage_dense_scores(self, query_vectors: np.ndarray) -> np.ndarray:
         scores = (self.fact_centroids @ query_vectors.T).max(axis=1)
         count = min(CANDIDATE_FACTS, len(scores))
         candidates = np.argpartition(-scores, count - 1)[:count]
-        ends = np.append(self.fact_starts[1:], len(self.vectors))
-        rows = np.concatenate([np.arange(self.fact_starts[c], ends[c]) for c in candidates])
+        rows = self.fact_rows(candidates)
         exact = (self.vectors[rows] @ query_vectors.T).max(axis=1)
         # each candidate's rows are contiguous in ``rows``: reduce them per candidate
-        offsets = np.concatenate(([0], np.cumsum(ends[candidates] - self.fact_starts[candidates])[:-1]))
+        sizes = np.diff(np.append(self.fact_starts, len(self.vectors)))[candidates]
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         scores[candidates] = np.maximum.reduceat(exact, offsets)
         return scores
 
