@@ -50,11 +50,7 @@ PAIR_PREFIX = "pair_"
 def pair_vector(index: FactIndex, query_vectors: np.ndarray, position: int) -> np.ndarray:
     """(dim,) the question's vector times, element by element, the fact's text closest to it."""
     query = np.atleast_2d(query_vectors)
-    start = int(index.fact_starts[position])
-    end = (
-        int(index.fact_starts[position + 1]) if position + 1 < len(index.fact_starts) else len(index.vectors)
-    )
-    rows = index.vectors[start:end]
+    rows = index.vectors[index.fact_rows(np.array([position]))]
     sims = rows @ query.T  # (texts, variants)
     text, variant = np.unravel_index(int(np.argmax(sims)), sims.shape)
     return (query[int(variant)] * rows[int(text)]).astype(np.float64)
