@@ -34,8 +34,8 @@ from retrieval.decision import (
     pair_vector,
     select_model,
 )
-from retrieval.figures import find_figures
-from retrieval.index import FactIndex, claim_text
+from retrieval.figures import figure_values
+from retrieval.index import FactIndex
 from retrieval.knowledge import Fact, Source
 from retrieval.lexical import QueryTerms, tokenize
 from retrieval.places import names_council_area
@@ -315,14 +315,9 @@ def prefer_asked_period_or_grade(
     return order
 
 
-def figure_values(text: str) -> frozenset[float]:
-    """The values of the figures written in a text ("a third", "42%": 1/3 and 42)."""
-    return frozenset(round(span.parsed.value, 4) for span in find_figures(text))
-
-
 def claim_states_figures(index: FactIndex, values: frozenset[float], position: int) -> bool:
     """Whether the fact's claim states every one of these figure values."""
-    return values <= figure_values(claim_text(index.facts[position]))
+    return values <= index.claim_figure_values[position]
 
 
 def prefer_close_runner_up(

@@ -154,3 +154,8 @@ def find_figures(text: str) -> list[FigureSpan]:
         if parsed is not None:
             found.append(FigureSpan(start, end, raw, parsed))
     return found
+
+
+def figure_values(text: str) -> frozenset[float]:
+    """The values of the figures written in a text ("a third", "42%": 1/3 and 42)."""
+    return frozenset(round(span.parsed.value, 4) for span in find_figures(text))

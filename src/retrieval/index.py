@@ -31,6 +31,7 @@ from retrieval.encoder import (
     SentenceEncoder,
     load_encoder,
 )
+from retrieval.figures import figure_values
 from retrieval.knowledge import Fact, Figure, Knowledge
 from retrieval.lexical import (
     STOPWORDS,
@@ -159,6 +160,7 @@ class FactIndex:
     # question's thing counted must be found in
     claim_tokens: tuple[frozenset[str], ...]
     fact_years: tuple[frozenset[int], ...]  # per fact: the years its claim and its edition name
+    claim_figure_values: tuple[frozenset[float], ...]  # per fact: the values of its claim's figures
     fact_editions: np.ndarray  # (facts,) the report year of each fact's source (0 when unknown)
     has_money_figure: np.ndarray  # (facts,) 1.0 where a figure is an amount of money
     has_count_figure: np.ndarray  # (facts,) 1.0 where a figure is a number of things (not % or money)
@@ -232,6 +234,7 @@ class FactIndex:
             ),
             claim_tokens=tuple(frozenset(tokenize(c)) for c in claims),
             fact_years=tuple(fact_years(f, knowledge) for f in knowledge.facts),
+            claim_figure_values=tuple(figure_values(c) for c in claims),
             fact_editions=np.array([knowledge.source_of(f).report_year or 0 for f in knowledge.facts]),
             has_money_figure=np.array(
                 [1.0 if any(is_money(g) for g in f.figures) else 0.0 for f in knowledge.facts],
@@ -312,9 +315,13 @@ class FactIndex:
         sims = self.vectors @ np.atleast_2d(query_vectors).T  # (rows, variants)
         return np.maximum.reduceat(sims.max(axis=1), self.fact_starts)
 
+    def fact_ends(self) -> np.ndarray:
+        """(facts,) one past the last vector row of each fact."""
+        return np.append(self.fact_starts[1:], len(self.vectors))
+
     def fact_rows(self, positions: np.ndarray) -> np.ndarray:
         """The vector rows of the facts at ``positions``, fact by fact (each fact's contiguous)."""
-        ends = np.append(self.fact_starts[1:], len(self.vectors))
+        ends = self.fact_ends()
         return np.concatenate(
             [np.arange(self.fact_starts[p], ends[p]) for p in positions] or [np.zeros(0, dtype=np.int64)]
         )
@@ -326,7 +333,7 @@ class FactIndex:
         rows = self.fact_rows(candidates)
         exact = (self.vectors[rows] @ query_vectors.T).max(axis=1)
         # each candidate's rows are contiguous in ``rows``: reduce them per candidate
-        sizes = np.diff(np.append(self.fact_starts, len(self.vectors)))[candidates]
+        sizes = (self.fact_ends() - self.fact_starts)[candidates]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         scores[candidates] = np.maximum.reduceat(exact, offsets)
         return scores
