@@ -6,9 +6,9 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.settings import TUNED_MODEL, TUNED_MODEL_DIR, Settings, SettingsError
 from retrieval.answer import warm_up
-from retrieval.encoder import SentenceEncoder, load_encoder
+from retrieval.encoder import SentenceEncoder, load_encoder, read_tuned_name
 from retrieval.index import FactIndex
 from retrieval.knowledge import require_knowledge
 
@@ -16,11 +16,24 @@ _encoders: dict[str, SentenceEncoder] = {}
 _encoders_lock = threading.Lock()
 
 
+def embedding_model_path(model_name: str) -> str:
+    """What sentence-transformers loads for EMBEDDING_MODEL: "tuned" is the encoder `make model`
+    builds; any other value passes through. Raises SettingsError when the tuned one is not built."""
+    if model_name != TUNED_MODEL:
+        return model_name
+    if read_tuned_name(TUNED_MODEL_DIR) is None:
+        raise SettingsError(
+            f"EMBEDDING_MODEL=tuned, but the tuned encoder is not built in {TUNED_MODEL_DIR}: "
+            "run `make model` (or `ofsted-bot tune-encoder`), or set EMBEDDING_MODEL=bundled"
+        )
+    return str(TUNED_MODEL_DIR)
+
+
 def shared_encoder(model_name: str) -> SentenceEncoder:
     """One encoder per model per process: a reload reuses the loaded model."""
     with _encoders_lock:
         if model_name not in _encoders:
-            _encoders[model_name] = load_encoder(model_name)
+            _encoders[model_name] = load_encoder(embedding_model_path(model_name))
         return _encoders[model_name]
 
 

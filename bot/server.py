@@ -228,8 +228,11 @@ def _fail(message: str, code: int = EXIT_ERROR) -> int:
 
 def serve(settings: Settings) -> int:
     """Start the Slack app; returns the process exit code."""
+    from bot.loading import embedding_model_path
+
     try:
         settings.check_slack()
+        embedding_model_path(settings.embedding_model)  # a missing tuned encoder: say so, first
     except SettingsError as exc:
         print(configuration_error(exc), file=sys.stderr)
         return EXIT_USAGE

