@@ -189,8 +189,12 @@ def main(argv: list[str] | None = None) -> int:
 
         def run_quality() -> dict[str, Any]:
             from bench.quality import run_quality as measure
+            from bot.loading import shared_encoder
+            from retrieval.encoder import BUNDLED_MODEL
 
-            return measure(product_index(), question_sets, tuning_sets)
+            index = product_index()
+            untuned = FactIndex.build(index.knowledge, shared_encoder(BUNDLED_MODEL), cache_dir=cache_dir)
+            return measure(index, question_sets, tuning_sets, untuned)
 
         def run_answer_latency() -> dict[str, Any]:
             from bench.answer_latency import run_answer_latency as measure

@@ -59,7 +59,7 @@ def test_a_period_follow_up_moves_to_that_edition(index: FactIndex) -> None:
 
 
 def test_a_bare_period_picks_that_edition_of_what_was_just_shown(index: FactIndex) -> None:
-    before = answer_question(index, "what share of councils were good or outstanding in the latest report?")
+    before = answer_question(index, "what share of councils are good or outstanding now?")
     editions = {a.source.report for a in before.answers}
     assert len(editions) == 2, "the answer shows both editions of the measure"
     picked = answer_in_thread(index, "and in 2016?", PreviousTurn.of(before))

@@ -187,7 +187,7 @@ def test_admins_home_adds_status_gaps_and_reload(
     assert_shows_the_knowledge(view, knowledge)
     assert_admin_part(view)
     text = view_text(view)
-    assert "Model: sentence-transformers/all-MiniLM-L6-v2" in text  # the bundled model
+    assert "Model: ofsted-minilm@" in text  # the tuned encoder (make model)
     assert "(start, " in text or "(command, " in text or "(watch, " in text  # the last reload's trigger
 
 
