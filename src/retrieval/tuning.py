@@ -1,8 +1,7 @@
 """Fine-tuning the sentence encoder on the knowledge's own texts (``ofsted-bot tune-encoder``).
 
-all-MiniLM-L6-v2 knows English, not this report: "RI" and "requires improvement", "the
-re-inspections under the old framework" and "SIF" are far apart to it. Each fact's example
-questions say how the fact is asked, so the encoder is taught, contrastively, that a question
+all-MiniLM-L6-v2 learnt general English; each fact's example questions say how this report's
+facts are asked. So the encoder is taught, contrastively, that a question
 and any other text of its fact (statement, quote, another question) are close and the texts of
 other facts in the same batch are not (symmetric in-batch cross-entropy, as sentence-transformers'
 ``MultipleNegativesRankingLoss`` with the roles swapped too). No evaluation question is used.
