@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.settings import TUNED_MODEL, TUNED_MODEL_DIR, Settings, SettingsError
+from bot.settings import DEFAULT_KNOWLEDGE_DIR, TUNED_MODEL, TUNED_MODEL_DIR, Settings, SettingsError
 from retrieval.answer import warm_up
-from retrieval.encoder import SentenceEncoder, load_encoder, read_tuned_name
+from retrieval.encoder import BUNDLED_MODEL, SentenceEncoder, load_encoder, read_tuned_name
 from retrieval.index import FactIndex
-from retrieval.knowledge import require_knowledge
+from retrieval.knowledge import Knowledge, require_knowledge
+
+if TYPE_CHECKING:
+    from retrieval.tuning import TuningRecipe
+
+log = logging.getLogger(__name__)
 
 _encoders: dict[str, SentenceEncoder] = {}
 _encoders_lock = threading.Lock()
@@ -18,15 +26,35 @@ _encoders_lock = threading.Lock()
 
 def embedding_model_path(model_name: str) -> str:
     """What sentence-transformers loads for EMBEDDING_MODEL: "tuned" is the encoder `make model`
-    builds; any other value passes through. Raises SettingsError when the tuned one is not built."""
+    builds (built now, once, if it is not there yet); any other value passes through."""
     if model_name != TUNED_MODEL:
         return model_name
     if read_tuned_name(TUNED_MODEL_DIR) is None:
-        raise SettingsError(
-            f"EMBEDDING_MODEL=tuned, but the tuned encoder is not built in {TUNED_MODEL_DIR}: "
-            "run `make model` (or `ofsted-bot tune-encoder`), or set EMBEDDING_MODEL=bundled"
-        )
+        build_tuned_encoder(TUNED_MODEL_DIR, require_knowledge(DEFAULT_KNOWLEDGE_DIR))
     return str(TUNED_MODEL_DIR)
+
+
+def build_tuned_encoder(output_dir: Path, knowledge: Knowledge, recipe: TuningRecipe | None = None) -> str:
+    """The tuned encoder in ``output_dir``, built from the bundled model unless it is there:
+    `make model` builds it ahead; without make, the first load does (1-2 minutes), under a lock
+    so that processes starting together build it once. Returns its name."""
+    from retrieval.tuning import TuningRecipe, fine_tune_encoder  # imports torch
+
+    try:
+        output_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(output_dir.parent / f".{output_dir.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            built = read_tuned_name(output_dir)
+            if built is not None:  # another process built it while this one waited
+                return built
+            log.warning("the tuned encoder is not built: building it in %s (1-2 minutes, once)", output_dir)
+            base = load_encoder(BUNDLED_MODEL)  # its own copy: it is trained in place
+            return fine_tune_encoder(knowledge, base, output_dir, recipe or TuningRecipe(), progress=log.info)
+    except OSError as exc:
+        raise SettingsError(
+            f"EMBEDDING_MODEL=tuned, but the tuned encoder cannot be built in {output_dir} ({exc}): "
+            "run `make model`, or set EMBEDDING_MODEL=bundled"
+        ) from exc
 
 
 def shared_encoder(model_name: str) -> SentenceEncoder:

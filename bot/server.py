@@ -232,7 +232,7 @@ def serve(settings: Settings) -> int:
 
     try:
         settings.check_slack()
-        embedding_model_path(settings.embedding_model)  # a missing tuned encoder: say so, first
+        embedding_model_path(settings.embedding_model)  # the tuned encoder, built now if need be
     except SettingsError as exc:
         print(configuration_error(exc), file=sys.stderr)
         return EXIT_USAGE

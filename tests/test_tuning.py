@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from support.bot_process import REPO_ROOT
 
-from bot.loading import embedding_model_path
+from bot.loading import build_tuned_encoder, embedding_model_path
 from bot.settings import DEFAULT_EMBEDDING_MODEL, TUNED_MODEL, TUNED_MODEL_DIR, SettingsError
 from retrieval.decision import load_decision_models, select_model
 from retrieval.encoder import BUNDLED_MODEL, SentenceEncoder, encoder_family, load_encoder, read_tuned_name
@@ -83,11 +83,26 @@ def test_the_shipped_decision_model_fits_the_encoder_make_builds(index: FactInde
     assert select_model(models, name, index.vectors.shape[1]) is models[0] and models[0].uses_pairs
 
 
-def test_an_unbuilt_tuned_encoder_is_a_clear_configuration_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_an_unbuilt_tuned_encoder_is_built_once_on_first_use(
+    few_facts: Knowledge, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("bot.loading.TUNED_MODEL_DIR", tmp_path / "missing")
-    with pytest.raises(SettingsError, match="make model"):
-        embedding_model_path(TUNED_MODEL)
+    """Without `make model`, the first load builds it; a second finds it built and trains nothing."""
+    out = tmp_path / "models" / "ofsted-minilm"
+    name = build_tuned_encoder(out, few_facts, QUICK)
+    assert read_tuned_name(out) == name
+    weights = (out / "model.safetensors").stat().st_mtime_ns
+    assert build_tuned_encoder(out, few_facts, QUICK) == name
+    assert (out / "model.safetensors").stat().st_mtime_ns == weights
+    monkeypatch.setattr("bot.loading.TUNED_MODEL_DIR", out)
+    assert embedding_model_path(TUNED_MODEL) == str(out)  # built: nothing to do
     assert embedding_model_path(BUNDLED_MODEL) == BUNDLED_MODEL
     assert (REPO_ROOT / "models" / "ofsted-minilm") == TUNED_MODEL_DIR
+
+
+def test_a_folder_where_it_cannot_be_built_is_a_clear_configuration_error(
+    few_facts: Knowledge, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(SettingsError, match="cannot be built"):
+        build_tuned_encoder(blocked / "ofsted-minilm", few_facts, QUICK)
