@@ -19,7 +19,7 @@ $(BIN)/ofsted-bot: pyproject.toml
 
 # The encoder fine-tuned on the knowledge's example questions (EMBEDDING_MODEL=tuned): built
 # again when the facts or the recipe change; deterministic, so every machine builds the same one.
-$(MODEL_DIR)/tuning.json: $(wildcard knowledge/facts/*.yaml) src/retrieval/tuning.py | $(BIN)/ofsted-bot
+$(MODEL_DIR)/tuning.json: $(shell find knowledge -name '*.yaml' -o -name '*.yml') src/retrieval/tuning.py | $(BIN)/ofsted-bot
 	OMP_NUM_THREADS=2 $(BIN)/ofsted-bot tune-encoder -o $(MODEL_DIR)
 
 model: $(MODEL_DIR)/tuning.json
