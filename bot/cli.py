@@ -512,11 +512,9 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tune_encoder(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.loading import embedding_model_path
+    from bot.loading import build_tuned_encoder
     from bot.settings import TUNED_MODEL_DIR
-    from retrieval.encoder import load_encoder
     from retrieval.knowledge import require_knowledge
-    from retrieval.tuning import fine_tune_encoder
 
     knowledge = require_knowledge(settings.knowledge_dir)
     out = Path(args.output) if args.output else TUNED_MODEL_DIR
@@ -525,8 +523,9 @@ def cmd_tune_encoder(args: argparse.Namespace, settings: Settings) -> int:
         f"of {len(knowledge.facts)} facts (a minute or two on 2 cores)…",
         file=sys.stderr,
     )
-    base = load_encoder(embedding_model_path(args.base))  # its own copy: it is trained in place
-    name = fine_tune_encoder(knowledge, base, out, progress=lambda line: print(line, file=sys.stderr))
+    name = build_tuned_encoder(
+        out, knowledge, base_model=args.base, rebuild=True, progress=lambda line: print(line, file=sys.stderr)
+    )
     print(f"wrote {out} ({name})")
     return EXIT_OK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,22 +34,32 @@ def embedding_model_path(model_name: str) -> str:
     return str(TUNED_MODEL_DIR)
 
 
-def build_tuned_encoder(output_dir: Path, knowledge: Knowledge, recipe: TuningRecipe | None = None) -> str:
-    """The tuned encoder in ``output_dir``, built from the bundled model unless it is there:
-    `make model` builds it ahead; without make, the first load does (1-2 minutes), under a lock
-    so that processes starting together build it once. Returns its name."""
+def build_tuned_encoder(
+    output_dir: Path,
+    knowledge: Knowledge,
+    recipe: TuningRecipe | None = None,
+    base_model: str = BUNDLED_MODEL,
+    rebuild: bool = False,
+    progress: Callable[[str], None] = log.info,
+) -> str:
+    """The tuned encoder in ``output_dir``, built from ``base_model`` unless it is there (or
+    always, with ``rebuild``: `make model`, ``ofsted-bot tune-encoder``); without make, the first
+    load builds it (1-2 minutes). Under a lock, so that processes starting together build it
+    once. Returns its name."""
     from retrieval.tuning import TuningRecipe, fine_tune_encoder  # imports torch
 
+    base_path = embedding_model_path(base_model)  # before the lock: "tuned" may build itself
     try:
         output_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(output_dir.parent / f".{output_dir.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             built = read_tuned_name(output_dir)
-            if built is not None:  # another process built it while this one waited
+            if built is not None and not rebuild:  # e.g. another process built it meanwhile
                 return built
-            log.warning("the tuned encoder is not built: building it in %s (1-2 minutes, once)", output_dir)
-            base = load_encoder(BUNDLED_MODEL)  # its own copy: it is trained in place
-            return fine_tune_encoder(knowledge, base, output_dir, recipe or TuningRecipe(), progress=log.info)
+            if not rebuild:
+                log.warning("the tuned encoder is not built: building it in %s (1-2 min, once)", output_dir)
+            base = load_encoder(base_path)  # its own copy: it is trained in place
+            return fine_tune_encoder(knowledge, base, output_dir, recipe or TuningRecipe(), progress=progress)
     except OSError as exc:
         raise SettingsError(
             f"EMBEDDING_MODEL=tuned, but the tuned encoder cannot be built in {output_dir} ({exc}): "

@@ -13,6 +13,7 @@ The index is immutable: a reload builds a new one aside and swaps one reference.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -315,13 +316,14 @@ class FactIndex:
         sims = self.vectors @ np.atleast_2d(query_vectors).T  # (rows, variants)
         return np.maximum.reduceat(sims.max(axis=1), self.fact_starts)
 
+    @functools.cached_property
     def fact_ends(self) -> np.ndarray:
-        """(facts,) one past the last vector row of each fact."""
+        """(facts,) one past the last vector row of each fact; built once, not per question."""
         return np.append(self.fact_starts[1:], len(self.vectors))
 
     def fact_rows(self, positions: np.ndarray) -> np.ndarray:
         """The vector rows of the facts at ``positions``, fact by fact (each fact's contiguous)."""
-        ends = self.fact_ends()
+        ends = self.fact_ends
         return np.concatenate(
             [np.arange(self.fact_starts[p], ends[p]) for p in positions] or [np.zeros(0, dtype=np.int64)]
         )
@@ -333,7 +335,7 @@ class FactIndex:
         rows = self.fact_rows(candidates)
         exact = (self.vectors[rows] @ query_vectors.T).max(axis=1)
         # each candidate's rows are contiguous in ``rows``: reduce them per candidate
-        sizes = (self.fact_ends() - self.fact_starts)[candidates]
+        sizes = (self.fact_ends - self.fact_starts)[candidates]
         offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
         scores[candidates] = np.maximum.reduceat(exact, offsets)
         return scores
