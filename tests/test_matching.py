@@ -55,6 +55,16 @@ ANSWERED = [
     ("which council is the cautionary tale about?", "Northamptonshire"),  # a place asked, and named
     # "last year's report" is the edition before the newest: its fact, not this year's 36%
     ("in last year's report, what share of councils were good or outstanding?", "1 April 2016"),
+    # an opening "when" clause sets the scene; the question after the comma asks what was found
+    ("When joint inspections looked at older children, what did they find about neglect?", "neglect"),
+    # "who" opening a clause about teenagers asks for no name
+    ("do teenagers who are neglected get less attention than young children?", "neglect"),
+    # the asker's own role is not what is asked
+    ("I'm an IRO - what share of LAs are inadequate?", "13%"),
+    # how often is answered by "quarterly"
+    ("how often are inadequate councils visited?", "quarterly"),
+    # "budget" qualifies the pressures asked about: no amount of money is asked
+    ("what budget pressures are councils under?", "budget pressures"),
     # the same known miss for "in the latest report": the 2016/17 fact's wording draws it, and the
     # newest edition's closest fact is not the one giving the grades
     pytest.param(
@@ -101,6 +111,8 @@ DECLINED = [
         "other_grade",
         "for inadequate",
     ),
+    # how long is not how often: "quarterly" says nothing of a visit's length
+    ("how long does a monitoring visit last?", "other_kind", "how long"),
     # the previous edition asked, where the nearest fact is from the latest report
     ("in last year's report, what share of councils were RI?", "other_period", "not an earlier one"),
 ]
@@ -133,15 +145,21 @@ def test_what_a_figure_question_counts() -> None:
     assert asked_measure("is deprivation linked to ratings") is None
     assert asked_measure("how much councils spend per child") is None  # spending, not councils
     assert asked_measure("how much money do councils get") == "money"
+    # a noun phrase ends in its head noun, whatever verb follows; a comparative counts nothing
+    assert asked_measure("how many councils sit in the RI band?") == "councils"
+    assert asked_measure("the number of good councils keeps growing") == "good councils"
+    assert asked_measure("how many ILACS inspections were there?") == "ILACS inspections"
+    assert asked_measure("how much better is it now?") is None
     assert asked_measure("how much inspection activity was there") == "inspection"
     assert asked_measure("how many children a year come into care") == "children"
     assert asked_measure("how do numbers of looked-after children compare historically") == (
         "looked-after children"
     )
-    # how often or how long is the duration kind, not a thing counted
+    # how often (the frequency kind) or how long (the duration kind), not a thing counted
     assert asked_measure("how many times did the inspectors call in on the weakest councils?") is None
     assert asked_measure("how many weeks does a re-inspection take") is None
-    assert asked_answer_kind("on how many occasions were they visited?") == "duration"
+    assert asked_answer_kind("on how many occasions were they visited?") == "frequency"
+    assert asked_answer_kind("how long does a re-inspection take?") == "duration"
 
 
 def test_what_kind_of_answer_is_asked() -> None:
@@ -156,6 +174,15 @@ def test_what_kind_of_answer_is_asked() -> None:
     assert asked_answer_kind("which councils struggle most?") is None  # a kind of council will do
     assert asked_answer_kind("which councils got outstanding?") == "place"
     assert asked_answer_kind("who said it?") == "name"
+    assert asked_answer_kind("hi - who is the chief inspector?") == "name"
+    assert asked_answer_kind("were children who were exploited also abused at home?") is None
+    assert asked_answer_kind("what happens when a council is inadequate?") is None
+    assert asked_answer_kind("When inspectors visited, what did they find?") is None
+    assert asked_answer_kind("When was the report published?") == "date"
+    assert asked_answer_kind("does it say when was the SIF introduced?") == "date"
+    assert asked_answer_kind("what budget does Ofsted have?") == "money"
+    assert asked_answer_kind("what budget pressures are there?") is None
+    assert asked_answer_kind("how often are they visited?") == "frequency"
     assert asked_answer_kind("which LAs did Ofsted say face the greatest challenges?") is None
     assert asked_answer_kind("how is Kent rated?") == "grade"
     assert asked_answer_kind("what is the average spend per child?") == "money"
@@ -176,6 +203,18 @@ def test_two_years_in_a_row_are_one_period() -> None:
     assert not period_covered(frozenset({2016, 2017}), frozenset({2017, 2018}))
     assert period_covered(frozenset({2017}), frozenset({2017, 2018}))  # one year: any in common
     assert period_covered(frozenset({2009, 2014}), frozenset({2009, 2014, 2016, 2017}))
+
+
+def test_the_askers_role_and_a_named_employer_are_not_what_is_asked() -> None:
+    from retrieval.lexical import without_asker_role
+
+    assert "IRO" not in without_asker_role("I'm an IRO - what share of LAs are inadequate?")
+    assert "DSL" not in without_asker_role("As a new DSL, how many children are in need?")
+    assert "IRO" not in without_asker_role("Our IRO team is writing a briefing")
+    assert without_asker_role("how many IROs are there?") == "how many IROs are there?"
+    assert services_named("what did the Kingston University study find?") == ()
+    assert services_named("what did Spielman say about schools?") == ("schools",)
+    assert services_named("University funding?") == ("university",)  # a sentence's first word
 
 
 def test_places_are_found_however_they_are_typed() -> None:

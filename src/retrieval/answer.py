@@ -426,7 +426,8 @@ _NO_ANSWER_OF_KIND = {
     "date": "The reports I know give no date for that.",
     "name": "The reports I know do not name that.",
     "place": "The reports I know do not name the council or place.",
-    "duration": "The reports I know do not say how long or how often.",
+    "duration": "The reports I know do not say how long.",
+    "frequency": "The reports I know do not say how often.",
     "forecast": "The reports I know make no forecast for that.",
     "grade": "The reports I know give no judgement for that.",
 }

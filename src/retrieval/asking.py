@@ -186,6 +186,21 @@ def _ends_phrase(word: str) -> bool:
     )
 
 
+def _is_plural_noun(word: str) -> bool:
+    """A regular plural ("councils", "LAs"), not "ILACS" nor a word ending in -ss, -us or -is."""
+    low = word.lower()
+    # an acronym in capitals ends in its own S ("ILACS"); "LAs", "JTAIs" are plurals
+    return (
+        len(low) >= 3
+        and word[-1] == "s"
+        and not word.isupper()
+        and not low.endswith(("ss", "us", "is", "'s", "’s"))
+    )
+
+
+_COMPARATIVES = frozenset(
+    ["better", "worse", "more", "less", "fewer", "higher", "lower", "bigger", "smaller", "greater", "larger"]
+)
 # Nouns of quantity: in "how much inspection activity" the thing counted is inspections.
 _TIME_UNITS = frozenset(["times", "occasions", "hours", "days", "weeks", "months", "years"])
 _QUANTITY_NOUNS = frozenset(
@@ -205,8 +220,27 @@ OTHER_SERVICES = re.compile(
 
 
 def services_named(question: str) -> tuple[str, ...]:
-    """The other services a question names ("school funding" -> ("school",)), lower-cased."""
-    return tuple(dict.fromkeys(m.group(0).lower() for m in OTHER_SERVICES.finditer(question)))
+    """The other services a question names ("school funding" -> ("school",)), lower-cased; not
+    one that is part of a name ("the Kingston University study" names a researcher's employer)."""
+    return tuple(
+        dict.fromkeys(
+            m.group(0).lower() for m in OTHER_SERVICES.finditer(question) if not _part_of_name(question, m)
+        )
+    )
+
+
+_NAME_BEFORE = re.compile(r"\b[A-Z][a-z]+\s+$")
+_NAME_AFTER = re.compile(r"^\s+of\s+[A-Z]")
+
+
+def _part_of_name(question: str, match: re.Match[str]) -> bool:
+    """A title-case service word beside a capitalised word: "Kingston University", "University of Bath"."""
+    word = match.group(0)
+    return (
+        word[0].isupper()
+        and not word.isupper()
+        and bool(_NAME_BEFORE.search(question[: match.start()]) or _NAME_AFTER.match(question[match.end() :]))
+    )
 
 
 # "What are JTAIs?", "what does ILACS stand for?": a term to define, answered by the fact that
@@ -243,12 +277,19 @@ def asked_measure(question: str) -> str | None:
             ):
                 return None
             break
+        if words and _is_plural_noun(words[-1]):
+            # a noun phrase ends in its head noun: after "councils" comes the verb ("how many
+            # councils sit in…", "the number of good councils keeps rising")
+            break
         words.append(word)
     if len(words) > 1 and words[-1].lower() in _QUANTITY_NOUNS:
         words.pop()
+    if len(words) == 1 and words[0].lower() in _COMPARATIVES:
+        # "how much better is it…": a degree, not a thing counted
+        return None
     if words and words[0].lower() in _TIME_UNITS:
-        # "how many times…", "how many weeks after…": how often or how long (the duration kind),
-        # not a thing the claim must name
+        # "how many times…", "how many weeks after…": how often or how long (the frequency or
+        # duration kind), not a thing the claim must name
         return None
     return " ".join(words) or None
 
@@ -301,7 +342,9 @@ def years_in(text: str) -> frozenset[int]:
 
 # --- what kind of answer a question wants --------------------------------------------------------
 
-AnswerKind = Literal["number", "money", "count", "date", "place", "name", "grade", "duration", "forecast"]
+AnswerKind = Literal[
+    "number", "money", "count", "date", "place", "name", "grade", "duration", "frequency", "forecast"
+]
 
 # "How many LAs (a count, not a percentage) are RI?": a percentage does not answer it.
 _NUMBER_NOT_SHARE = re.compile(
@@ -320,7 +363,11 @@ _MONEY = re.compile(
     _HOW_MUCH + r".*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid"
     r"|salary|fee|fees|worth|money|cash|funding)\b"
     r"|\b(?:what|which) (?:is|was|are|were)? ?(?:the |its |their )?(?:average |total |annual |mean )?"
-    r"(?:cost|budget|salary|fee|spend|spending)\b|\bin pounds\b|\bhow many pounds\b",
+    # the money word is the thing asked ("what budget does…", "the cost of…"), not a word that
+    # qualifies another ("what budget pressures…" asks about pressures)
+    r"(?:cost|budget|salary|fee|spend|spending)\b(?=\s*(?:[?.!,;]|$)|\s+(?:of|for|in|on|at|is|was|are|were"
+    r"|does|do|did|has|have|per|to|that|this|last|next|now|and|or|by|from|with)\b)"
+    r"|\bin pounds\b|\bhow many pounds\b",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
@@ -328,13 +375,23 @@ _COUNT = re.compile(
     r"|\bwhat(?:'s| is| was| are| were) the (?:average|mean|median|typical)\b",
     re.IGNORECASE,
 )
+# Words after which a question word opens an indirect question ("does it say when…", "I'd like to
+# know who…"); elsewhere inside a sentence "when" and "who" open a clause ("what happens when a
+# council is inadequate", "children who were neglected") and ask for no date or name.
+_ASKING = (
+    r"(?:^\W*|[,;:(\-–—]\s*"
+    r"|\b(?:and|but|so|know|tell me|say|says|remind me|wondering|asking|find out|confirm|check)\s+)"
+)
 _DATE = re.compile(
-    r"^\W*when\b|\bwhen (?:was|is|did|does|will|were|are|do|has|have)\b"
+    # "When inspectors looked at X, what did they find?": the opening clause says when, the
+    # question after the comma asks what
+    r"^\W*when\b(?![^?]*,\s*(?:what|how|who|which|why|did|do|does|is|are|was|were|has|have|can|could)\b)"
+    rf"|{_ASKING}when (?:was|is|did|does|will|were|are|do|has|have)\b"
     r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow long ago\b",
     re.IGNORECASE,
 )
 _NAME_ASKED = re.compile(
-    r"^\W*who\b|\bwho (?:is|was|are|were|said|says|did|does|wrote|leads|runs)\b"
+    rf"^\W*who\b|{_ASKING}who (?:is|was|are|were|said|says|did|does|wrote|leads|runs)\b"
     r"|\b(?:which|what) (?:one|organisation|charity|university|person|researcher|academic)\b"
     r"|\bwhich (?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
     r"|\bname (?:the|of)\b",
@@ -383,11 +440,19 @@ _FORECAST_EVIDENCE = re.compile(
     re.IGNORECASE,
 )
 _DURATION = re.compile(
-    r"\bhow (?:long|often|frequently|regularly|soon|quickly)\b"
-    r"|\bhow many (?:hours|days|weeks|months|years|times|occasions)\b",
-    re.IGNORECASE,
+    r"\bhow (?:long|soon|quickly)\b|\bhow many (?:hours|days|weeks|months|years)\b", re.IGNORECASE
 )
 _DURATION_EVIDENCE = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|several|few)\s+"
+    r"(?:hours?|days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
+# How often is not how long: "quarterly" answers "how often are they visited?", not "how long
+# is a visit?"
+_FREQUENCY = re.compile(
+    r"\bhow (?:often|frequently|regularly)\b|\bhow many (?:times|occasions)\b", re.IGNORECASE
+)
+_FREQUENCY_EVIDENCE = re.compile(
     r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|each|every|per)\s+"
     r"(?:hours?|days?|weeks?|months?|years?|times?)\b|\b(?:quarterly|annual|annually|monthly|weekly|daily"
     r"|yearly|regular|regularly|often|frequently|once|twice)\b",
@@ -417,6 +482,7 @@ _KIND_ASKED: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("grade", _GRADE_ASKED),
     ("date", _DATE),
     ("duration", _DURATION),
+    ("frequency", _FREQUENCY),
     ("forecast", _FORECAST),
     ("count", _COUNT),
 )
@@ -427,6 +493,7 @@ _KIND_EVIDENCE: dict[AnswerKind, re.Pattern[str]] = {
     "name": _NAME_EVIDENCE,
     "grade": _GRADE_EVIDENCE,
     "duration": _DURATION_EVIDENCE,
+    "frequency": _FREQUENCY_EVIDENCE,
     "forecast": _FORECAST_EVIDENCE,
 }
 
@@ -447,7 +514,8 @@ def gives_answer_kind(
     names_place: bool = False,
 ) -> bool:
     """Whether a fact's claim (statement and quote) holds that kind of answer; ``has_count``: it
-    states a figure that is neither a share nor money; ``names_place``: it names a council area."""
+    states a figure that is neither a share nor money; ``names_place``: it names a council area;
+    ``question``: for a name, the claim must name someone the question does not."""
     if kind == "place":
         return names_place
     if kind == "number":

@@ -44,6 +44,7 @@ from retrieval.lexical import (
     synonym_pattern,
     synonym_table,
     tokenize,
+    without_asker_role,
 )
 from retrieval.places import places_in
 from retrieval.wording import ORDINARY_ZIPF, SpellingCorrector, english_zipf, word_counts
@@ -254,6 +255,7 @@ class FactIndex:
         )
 
     def query_terms(self, question: str) -> QueryTerms:
+        question = without_asker_role(question)
         surface = surface_tokens(question)
         tokens = tuple(dict.fromkeys(t for _, t in surface))
         # a token's English frequency is that of the commonest word it was written as

@@ -66,6 +66,19 @@ STOPWORDS = (
 _NAME = re.compile(rf"{MID_SENTENCE_CAPITAL}|\b[A-Z]{{2,}}s?\b")
 
 
+# Who is asking, not what is asked: "I'm an IRO …", "as a new DSL …", "our IRO service is …".
+_ASKER_ROLE = re.compile(
+    r"\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+(?:[a-z]+\s+){0,2}?[A-Z]{2,}s?\b"
+    r"|\b(?i:our|my)\s+[A-Z]{2,}s?(?=\s+(?i:team|service|colleagues|group|forum|network)\b)"
+)
+
+
+def without_asker_role(question: str) -> str:
+    """The question without the asker's own role ("I'm an IRO - what share…" -> "  - what share…"):
+    a role the reports never name says nothing about what is asked."""
+    return _ASKER_ROLE.sub(" ", question)
+
+
 def name_words(question: str) -> list[str]:
     """The words of a question written as names ("how many children in Scotland" -> ["Scotland"]).
 
