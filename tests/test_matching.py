@@ -111,6 +111,10 @@ DECLINED = [
         "other_grade",
         "for inadequate",
     ),
+    # "% of" counts a thing too
+    ("what % of social workers are on agency contracts?", "other_measure", "figure for social workers"),
+    # outstanding on its own is not "good or outstanding"
+    ("what share of councils are outstanding?", "other_grade", "only together"),
     # how long is not how often: "quarterly" says nothing of a visit's length
     ("how long does a monitoring visit last?", "other_kind", "how long"),
     # the previous edition asked, where the nearest fact is from the latest report
@@ -150,6 +154,7 @@ def test_what_a_figure_question_counts() -> None:
     assert asked_measure("the number of good councils keeps growing") == "good councils"
     assert asked_measure("how many ILACS inspections were there?") == "ILACS inspections"
     assert asked_measure("how much better is it now?") is None
+    assert asked_measure("what % of councils are inadequate?") == "councils"
     assert asked_measure("how much inspection activity was there") == "inspection"
     assert asked_measure("how many children a year come into care") == "children"
     assert asked_measure("how do numbers of looked-after children compare historically") == (

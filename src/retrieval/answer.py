@@ -366,6 +366,15 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     grades = [g for g in grades_named(scored.question.text) if not claim_names(index, g, best)]
     if grades and kind in (None, "count", "number"):
         return "other_grade", f"The nearest facts I know give no figure for {grades[0]}."
+    if (
+        kind in (None, "count", "number")
+        and asked_measure(scored.question.text) is not None
+        and [g.lower() for g in grades_named(scored.question.text)] == ["outstanding"]
+        and not _GOOD_OR_OUTSTANDING.search(scored.question.text)
+        and not OUTSTANDING_ALONE.search(without_good_or_outstanding(claim_text(index, best)))
+    ):
+        # "42% good or outstanding" is not the share that is outstanding
+        return "other_grade", "The nearest facts I know give good and outstanding only together."
     asked_years = years_in(scored.question.text)
     if asked_years and not period_covered(asked_years, index.fact_years[best]):
         return "other_period", other_period_note(index, asked_years)
@@ -376,10 +385,27 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     return "", ""
 
 
+def claim_text(index: FactIndex, position: int) -> str:
+    """A fact's claim: its statement and quote."""
+    fact = index.facts[position]
+    return f"{fact.statement}\n{fact.quote}"
+
+
+OUTSTANDING_ALONE = re.compile(r"\boutstanding\b", re.IGNORECASE)
+_GOOD_OR_OUTSTANDING = re.compile(
+    r"\bgood\W{0,3}(?:or|and|/)\W{0,3}outstanding\b|\boutstanding\W{0,3}(?:or|and|/)\W{0,3}good\b",
+    re.IGNORECASE,
+)
+
+
+def without_good_or_outstanding(text: str) -> str:
+    """The text with "good or outstanding" taken out: what is left names outstanding on its own."""
+    return _GOOD_OR_OUTSTANDING.sub(" ", text)
+
+
 def gives_kind(index: FactIndex, kind: AnswerKind, position: int) -> bool:
     """Whether the fact at ``position`` gives the kind of answer asked (asking.gives_answer_kind)."""
-    fact = index.facts[position]
-    claim = f"{fact.statement}\n{fact.quote}"
+    claim = claim_text(index, position)
     return gives_answer_kind(
         kind,
         claim,

@@ -15,8 +15,10 @@ from retrieval.wording import english_zipf
 # --- what a figure question counts, and when -----------------------------------------------------
 
 _COUNT_PHRASE = re.compile(
-    r"\b(?:how many|how much|(?:the |total )?numbers? of|proportion of|percentage of|share of|% of"
-    r"|fraction of|count of|rate of|ratio of)\s+(?:the |all |of |those |these |our |english |england's )*"
+    # "% of" has no word boundary before it
+    r"(?:\b(?:how many|how much|(?:the |total )?numbers? of|proportion of|percentage of|share of"
+    r"|fraction of|count of|rate of|ratio of)|%\s*of)"
+    r"\s+(?:the |all |of |those |these |our |english |england's )*"
     r"(?P<phrase>[a-z][a-z'’\-]*(?:\s+[a-z][a-z'’\-]*){0,4})",
     re.IGNORECASE,
 )
