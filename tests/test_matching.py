@@ -37,7 +37,7 @@ ANSWERED = [
         marks=pytest.mark.xfail(strict=True, reason="declined at low confidence with the tuned encoder"),
     ),
     ("what percent of councils were rated requires improvement?", "45%"),  # "percent"
-    ("what per cent of LAs got an outstanding grade", "42%"),
+    ("what per cent of LAs got a good or outstanding grade", "42%"),
     ("morning all - how many children in need are there? cheers", "400,000"),  # framing
     ("what percentage of councils are judged inadequte?", "13%"),  # a dropped letter
     ("how many chilrden are in care", "75,000"),  # a swapped pair
@@ -294,7 +294,7 @@ def test_slash_command_shows_the_correction_and_the_missing_measure(
     missing = "I don't have a figure for social workers in the reports I know."
     assert section_texts(declined["blocks"])[0] == missing
     assert declined["text"] == missing
-    framed = ask(slack, standin, "hi, quick one - what per cent of LAs got an outstanding grade? ta").body
+    framed = ask(slack, standin, "hi, quick one - what per cent of LAs got good or outstanding? ta").body
     assert any("42%" in q for q in quotes(framed["blocks"]))
     wales = ask(slack, standin, "how many kids are in care in wales").body
     assert not quotes(wales["blocks"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from retrieval.knowledge import Knowledge
@@ -33,6 +34,9 @@ def assert_inadequate_answer(blocks: list[dict[str, Any]], knowledge: Knowledge)
 
 
 def assert_no_case_data(text: str, data: list[str] = CASE_DATA) -> None:
-    """None of the case's personal details (``CASE_DATA`` unless told) anywhere in ``text``."""
+    """None of the case's personal details (``CASE_DATA`` unless told) anywhere in ``text``.
+
+    Log lines' random request ids are left out: "3a15d077001e" holds "07700" by chance."""
+    text = re.sub(r"\brequest_id=[0-9a-f]+", "request_id=…", text)
     for item in data:
         assert item not in text, f"{item!r} leaked"
