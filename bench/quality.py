@@ -10,7 +10,7 @@
 
 Each baseline's threshold is the one that scores best (mean of in-scope top-1 and out-of-scope
 declined share) on the tuning sets — the same questions the product's decision was fitted on
-(``ofsted-bot calibrate``); the held-back blind:report split is scored untouched by either.
+(``ofsted-bot calibrate``); the held-back sets (the bench names them) are scored untouched by either.
 """
 
 from __future__ import annotations
