@@ -441,23 +441,16 @@ _FORECAST_EVIDENCE = re.compile(
     r"|next year|new year|grows?|continues? to)\b",
     re.IGNORECASE,
 )
-_DURATION = re.compile(
-    r"\bhow (?:long|soon|quickly)\b|\bhow many (?:hours|days|weeks|months|years)\b", re.IGNORECASE
-)
-_DURATION_EVIDENCE = re.compile(
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|several|few)\s+"
-    r"(?:hours?|days?|weeks?|months?|years?)\b",
-    re.IGNORECASE,
-)
-# How often is not how long: "quarterly" answers "how often are they visited?", not "how long
+# How long is not how often: "quarterly" answers "how often are they visited?", not "how long
 # is a visit?"
-_FREQUENCY = re.compile(
-    r"\bhow (?:often|frequently|regularly)\b|\bhow many (?:times|occasions)\b", re.IGNORECASE
-)
+_DURATION = re.compile(r"\bhow (?:long|soon|quickly)\b|\bhow many (?:hours|days|weeks|months|years)\b", re.I)
+_FREQUENCY = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bhow many (?:times|occasions)\b", re.I)
+_SOME = r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a"
+_UNITS = r"hours?|days?|weeks?|months?|years?"
+_DURATION_EVIDENCE = re.compile(rf"\b(?:{_SOME}|several|few)\s+(?:{_UNITS})\b", re.I)
 _FREQUENCY_EVIDENCE = re.compile(
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|each|every|per)\s+"
-    r"(?:hours?|days?|weeks?|months?|years?|times?)\b|\b(?:quarterly|annual|annually|monthly|weekly|daily"
-    r"|yearly|regular|regularly|often|frequently|once|twice)\b",
+    rf"\b(?:{_SOME}|each|every|per)\s+(?:{_UNITS}|times?)\b"
+    r"|\b(?:quarterly|annual|annually|monthly|weekly|daily|yearly|regular|regularly|often|frequently|once|twice)\b",
     re.IGNORECASE,
 )
 # "How many…?" is answered by a number in the claim, or "almost every local authority", "two thirds".
