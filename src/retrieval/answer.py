@@ -363,15 +363,16 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
     # a grade named in a figure question is what is counted ("what % were RI in 2016?"); in
     # "which report has the 42% good or outstanding figure?" it only points at the figure
-    grades = [g for g in grades_named(scored.question.text) if not claim_names(index, g, best)]
+    named = grades_named(scored.question.text)
+    grades = [g for g in named if not claim_names(index, g, best)]
     if grades and kind in (None, "count", "number"):
         return "other_grade", f"The nearest facts I know give no figure for {grades[0]}."
     if (
         kind in (None, "count", "number")
-        and asked_measure(scored.question.text) is not None
-        and [g.lower() for g in grades_named(scored.question.text)] == ["outstanding"]
+        and measure is not None
+        and [g.lower() for g in named] == ["outstanding"]
         and not _GOOD_OR_OUTSTANDING.search(scored.question.text)
-        and not OUTSTANDING_ALONE.search(without_good_or_outstanding(claim_text(index, best)))
+        and not states_outstanding_alone(index, best)
     ):
         # "42% good or outstanding" is not the share that is outstanding
         return "other_grade", "The nearest facts I know give good and outstanding only together."
@@ -391,16 +392,16 @@ def claim_text(index: FactIndex, position: int) -> str:
     return f"{fact.statement}\n{fact.quote}"
 
 
-OUTSTANDING_ALONE = re.compile(r"\boutstanding\b", re.IGNORECASE)
+_OUTSTANDING = re.compile(r"\boutstanding\b", re.IGNORECASE)
 _GOOD_OR_OUTSTANDING = re.compile(
     r"\bgood\W{0,3}(?:or|and|/)\W{0,3}outstanding\b|\boutstanding\W{0,3}(?:or|and|/)\W{0,3}good\b",
     re.IGNORECASE,
 )
 
 
-def without_good_or_outstanding(text: str) -> str:
-    """The text with "good or outstanding" taken out: what is left names outstanding on its own."""
-    return _GOOD_OR_OUTSTANDING.sub(" ", text)
+def states_outstanding_alone(index: FactIndex, position: int) -> bool:
+    """Whether the fact's claim names outstanding other than in "good or outstanding"."""
+    return bool(_OUTSTANDING.search(_GOOD_OR_OUTSTANDING.sub(" ", claim_text(index, position))))
 
 
 def gives_kind(index: FactIndex, kind: AnswerKind, position: int) -> bool:
