@@ -7,8 +7,8 @@ each question's probability from a model fitted without it — as the lowest tha
 ``target_declined`` of the unanswerable questions, so the answer rate it promises is not the
 rate on the questions it was fitted to.
 
-With three or more question sets, each set is held out whole: a question's probability comes
-from a model fitted on the other writers' questions. Questions by the same writer share phrasing,
+With three or more question files, each file is held out whole (both its splits): a question's
+probability comes from a model fitted on the other writers' questions. Questions by the same writer share phrasing,
 so folds dealt at random promise more than a stranger's questions get (on the six tuning sets,
 the threshold random folds chose for 0.95 declined 0.945 once each set was held out).
 """
@@ -46,7 +46,7 @@ UNANSWERABLE_WEIGHT = 2.0
 class CalibrationRow:
     question: str
     in_scope: bool
-    origin: str  # the question set it comes from
+    origin: str  # the question set it comes from ("FILE" or "FILE:SPLIT")
     right_fact: bool  # in scope, and the best fact's quote or statement holds an expected span
     rule: str  # the reason a rule declines it, or ""
     features: dict[str, float]
@@ -55,6 +55,11 @@ class CalibrationRow:
     @property
     def group(self) -> int:
         return zlib.crc32(self.question.lower().encode("utf-8"))
+
+    @property
+    def writers(self) -> str:
+        """The file it comes from: the splits of one file were written by the same people."""
+        return self.origin.partition(":")[0]
 
 
 def calibration_rows(
@@ -144,7 +149,7 @@ def _fit(
     pairs = np.stack([r.pair for r in reaching]) if pair_components else None
     # Answering an unanswerable question is the worse error: those rows weigh double.
     weights = [1.0 if r.in_scope else UNANSWERABLE_WEIGHT for r in reaching]
-    origins = sorted({r.origin for r in reaching})
+    origins = sorted({r.writers for r in reaching})
     by_set = len(origins) >= SETS_TO_HOLD_OUT
     # The threshold of one cross-validation hangs on the few most confident unanswerable
     # questions; the median over several deals of the folds is steadier. Held out by set, the
@@ -162,7 +167,7 @@ def _fit(
             regularisation=regularisation,
             pairs=pairs,
             pair_components=pair_components,
-            fold_of=[origins.index(r.origin) for r in reaching] if by_set else None,
+            fold_of=[origins.index(r.writers) for r in reaching] if by_set else None,
         )
         thresholds.append(choose_threshold(rows, probabilities, target_declined))
         runs.append(probabilities)
