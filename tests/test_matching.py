@@ -17,7 +17,15 @@ from support.slack_messages import ask, context_texts, quotes, section_texts
 from support.slack_standin import SignedSlackClient, SlackStandin
 
 from retrieval.answer import answer_question
-from retrieval.asking import asked_answer_kind, asked_measure, defined_term, services_named, years_in
+from retrieval.asking import (
+    asked_answer_kind,
+    asked_measure,
+    asked_speaker,
+    defined_term,
+    quotes_speaker,
+    services_named,
+    years_in,
+)
 from retrieval.decision import load_decision_models, models_to_json, select_model
 from retrieval.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
 from retrieval.index import FactIndex
@@ -119,6 +127,14 @@ DECLINED = [
     ("how long does a monitoring visit last?", "other_kind", "how long"),
     # the previous edition asked, where the nearest fact is from the latest report
     ("in last year's report, what share of councils were RI?", "other_period", "not an earlier one"),
+    # a rate per head of population, which a count does not give
+    ("how many children are looked after per 10,000 under-18s?", "other_kind", "no rate"),
+    # a title, where the fact only says where the paper appeared
+    ("what's the title of the paper the Kingston University academic wrote?", "other_kind", "title"),
+    # who came after someone, where the fact is about that person
+    ("who replaced Alison Michalska at the ADCS?", "other_kind", "before or after"),
+    # a person's own words, where the nearest fact does not quote them
+    ("what did Rick Hood say when the annual report came out?", "other_speaker", "do not quote Rick Hood"),
 ]
 
 
@@ -191,6 +207,12 @@ def test_what_kind_of_answer_is_asked() -> None:
     assert asked_answer_kind("which LAs did Ofsted say face the greatest challenges?") is None
     assert asked_answer_kind("how is Kent rated?") == "grade"
     assert asked_answer_kind("what is the average spend per child?") == "money"
+    assert asked_answer_kind("children in need per 10k?") == "rate"
+    assert asked_answer_kind("what is spend per child in need?") is None  # per child is no rate
+    assert asked_answer_kind("what is the title of the annual report?") == "title"
+    assert asked_answer_kind("what's the chief inspector's job title?") is None
+    assert asked_answer_kind("Who ran Ofsted before Amanda Spielman?") == "succession"
+    assert asked_answer_kind("who is in charge after a council fails?") == "name"
     assert defined_term("What are JTAIs?") == "JTAI"
     assert defined_term("what does ILACS stand for") == "ILAC"
     assert defined_term("what are the JTAI themes?") is None
@@ -199,6 +221,15 @@ def test_what_kind_of_answer_is_asked() -> None:
         "college",
         "adult social care",
     )
+
+
+def test_a_persons_own_words_are_asked_only_of_people() -> None:
+    assert asked_speaker("What did Amanda Spielman say about schools?") == "Amanda Spielman"
+    assert asked_speaker("did Hood comment on the report?") == "Hood"
+    assert asked_speaker("what did Ofsted say about neglect?") is None
+    assert asked_speaker("what did the chief inspector say?") is None
+    assert quotes_speaker('Alison Michalska, president at ADCS, said: "The report…"', "Alison Michalska")
+    assert not quotes_speaker("research published last year by Rick Hood, senior lecturer", "Rick Hood")
 
 
 def test_two_years_in_a_row_are_one_period() -> None:
@@ -366,3 +397,17 @@ def test_calibrate_holds_each_set_out_when_there_are_three(tmp_path: Path) -> No
         "blind_questions_d.yaml:report",
     )
     assert "0.90 of unanswerable declined" in models[0].note
+
+
+def test_calibrate_holds_a_files_two_splits_out_together(tmp_path: Path) -> None:
+    """The tune and report halves of one file were written by the same people: holding one out
+    while fitting on the other is not a stranger's question, so two files are too few to hold out."""
+    out = tmp_path / "decision_model.json"
+    sets = [
+        str(REPO / "tests/data/team_questions.yaml"),
+        f"{REPO / 'tests/data/blind_questions_c.yaml'}:tune",
+        f"{REPO / 'tests/data/blind_questions_c.yaml'}:report",
+    ]
+    done = run_cli("calibrate", *sets, "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "cross-validated (folds)" in done.stdout

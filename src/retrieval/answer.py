@@ -20,9 +20,11 @@ from retrieval.asking import (
     AnswerKind,
     asked_answer_kind,
     asked_measure,
+    asked_speaker,
     defined_term,
     gives_answer_kind,
     grades_named,
+    quotes_speaker,
     services_named,
     without_years,
     years_in,
@@ -341,8 +343,8 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
 
     The rules are about what was asked, not about how close the match is: a place or a name the
     reports never mention, jargon they never use, a thing counted, another service, a kind of
-    answer (a name, a grade, a forecast …) or a period that the best fact is not about — its
-    figure would answer a different question.
+    answer (a name, a grade, a forecast …), a person's own words or a period that the best fact is
+    not about — its figure would answer a different question.
     """
     terms, best = scored.terms, scored.best
     if terms.unknown_places:
@@ -361,6 +363,9 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     kind = asked_answer_kind(scored.question.text)
     if kind is not None and not gives_kind(index, kind, best):
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
+    speaker = asked_speaker(scored.question.text)
+    if speaker is not None and not quotes_speaker(claim_text(index, best), speaker):
+        return "other_speaker", f"The reports I know do not quote {speaker} on that."
     # a grade named in a figure question is what is counted ("what % were RI in 2016?"); in
     # "which report has the 42% good or outstanding figure?" it only points at the figure
     named = grades_named(scored.question.text)
@@ -448,6 +453,9 @@ def confidence(index: FactIndex, scored: ScoredFacts, model: DecisionModel) -> f
 
 _NO_ANSWER_OF_KIND = {
     "number": "The reports I know give no count for that.",
+    "rate": "The reports I know give no rate per head of population for that.",
+    "title": "The reports I know do not give that title.",
+    "succession": "The reports I know do not say who came before or after.",
     "money": "The reports I know give no amount of money for that.",
     "count": "The reports I know give no figure for that.",
     "date": "The reports I know give no date for that.",

@@ -345,7 +345,19 @@ def years_in(text: str) -> frozenset[int]:
 # --- what kind of answer a question wants --------------------------------------------------------
 
 AnswerKind = Literal[
-    "number", "money", "count", "date", "place", "name", "grade", "duration", "frequency", "forecast"
+    "number",
+    "rate",
+    "money",
+    "count",
+    "date",
+    "place",
+    "title",
+    "succession",
+    "name",
+    "grade",
+    "duration",
+    "frequency",
+    "forecast",
 ]
 
 # "How many LAs (a count, not a percentage) are RI?": a percentage does not answer it.
@@ -354,6 +366,63 @@ _NUMBER_NOT_SHARE = re.compile(
     r"|\b(?:actual|raw|absolute|real) numbers?\b|\bin numbers\b|\ba count\b|\bheadcount\b",
     re.IGNORECASE,
 )
+
+# "per 10,000 children", "per head": a rate, which a count or a share does not give.
+_RATE = re.compile(r"\bper\s+(?:\d[\d,.]*\s*k?\b|ten thousand|a thousand|thousand|hundred|capita|head)", re.I)
+# "the title of his paper": only a claim that gives a title answers it.
+_TITLE_ASKED = re.compile(
+    r"\btitle of\b|\b(?:paper|article|study|book|report)(?:'s)? (?:title|is called|was called)\b"
+    r"|\bwhat (?:is|was|'s) (?:the |his |her |their )?(?:paper|article|study|book|report) called\b",
+    re.IGNORECASE,
+)
+_TITLE_EVIDENCE = re.compile(r"\b(?i:titled?|entitled|called)\b|\bThe (?:[A-Z][a-z']+ ){2,}")
+# "Who was chief inspector before Spielman?", "who took over from…": someone other than the
+# person named, which a claim about that person does not give unless it says who came before or after.
+_SUCCESSION_ASKED = re.compile(
+    r"^\W*who\b[^?]*(?:\b(?:before|after)\s+(?-i:[A-Z])|\b(?:succeeded|replaced|preceded|took over)\b)"
+    r"|\b(?:predecessor|successor)\b",
+    re.IGNORECASE,
+)
+_SUCCESSION_EVIDENCE = re.compile(
+    r"\b(?:succeed\w*|replac\w*|predecessor|successor|took over|takes over|former|previous|appointed)\b",
+    re.IGNORECASE,
+)
+# "What did Alison Michalska say about…?", "did Rick Hood comment on…": a person's own words.
+_PERSON = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
+_SPEAKER_ASKED = re.compile(
+    rf"\b(?:did|does|has|have|do)\s+({_PERSON})\s+(?:say|said|think|thought|comment|commented|argue"
+    r"|warn|make of|respond|mention|write|wrote|talk)\b"
+    rf"|\b(?:what|how) (?:was|is) ({_PERSON})'s (?:view|reaction|response|comment|opinion)\b"
+)
+# Said, warned, told …: how an article reports someone's words.
+_SPEECH = (
+    r"(?:said|says|saying|warned|warns|told|tells|added|argued|argues|commented|stated|states|wrote"
+    r"|writes|called for)"
+)
+
+
+def asked_speaker(question: str) -> str | None:
+    """The person whose words a question asks for ("what did Alison Michalska say…" -> "Alison
+    Michalska"); None when it asks for no one's words, or for an organisation's ("did Ofsted say")."""
+    match = _SPEAKER_ASKED.search(question)
+    if match is None:
+        return None
+    person = match.group(1) or match.group(2)
+    if person.split()[0] in _NOT_A_PERSON:
+        return None
+    return person
+
+
+_NOT_A_PERSON = frozenset(["Ofsted", "It", "They", "He", "She", "We", "You", "I", "The"])
+
+
+def quotes_speaker(claim: str, person: str) -> bool:
+    """Whether the claim reports the person's own words: their surname near a verb of saying."""
+    surname = re.escape(person.split()[-1])
+    return bool(
+        re.search(rf"\b{surname}\b[^.]{{0,120}}\b{_SPEECH}\b|\b{_SPEECH}\b[^.]{{0,40}}\b{surname}\b", claim)
+    )
+
 
 # "how much" asking for an amount opens its clause ("so how much did…"); "the link between how
 # much councils spend and…" and "does how much a council spends predict…?" ask something else.
@@ -471,8 +540,11 @@ _NAME_EVIDENCE = re.compile(MID_SENTENCE_CAPITAL)
 # a duration before it is a count).
 _KIND_ASKED: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("number", _NUMBER_NOT_SHARE),
+    ("rate", _RATE),
     ("money", _MONEY),
     ("place", _PLACE_ASKED),
+    ("title", _TITLE_ASKED),
+    ("succession", _SUCCESSION_ASKED),
     ("name", _NAME_ASKED),
     ("grade", _GRADE_ASKED),
     ("date", _DATE),
@@ -484,6 +556,9 @@ _KIND_ASKED: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
 # What in a fact's claim gives each kind that its figures do not tell.
 _KIND_EVIDENCE: dict[AnswerKind, re.Pattern[str]] = {
     "count": _QUANTITY_EVIDENCE,
+    "rate": _RATE,
+    "title": _TITLE_EVIDENCE,
+    "succession": _SUCCESSION_EVIDENCE,
     "date": _DATE_EVIDENCE,
     "name": _NAME_EVIDENCE,
     "grade": _GRADE_EVIDENCE,
@@ -494,9 +569,10 @@ _KIND_EVIDENCE: dict[AnswerKind, re.Pattern[str]] = {
 
 
 def asked_answer_kind(question: str) -> AnswerKind | None:
-    """What kind of answer a question wants, when it names one: a count rather than a share, an
-    amount of money, a name ("which council…", "who said…"), a grade, a date, a duration or
-    frequency ("how often…"), a forecast ("what will … be next year?") or a figure."""
+    """What kind of answer a question wants, when it names one: a count rather than a share, a rate
+    ("per 10,000"), an amount of money, a name ("which council…", "who said…"), a title, who came
+    before or after someone, a grade, a date, a duration or frequency ("how often…"), a forecast
+    ("what will … be next year?") or a figure."""
     return next((kind for kind, asked in _KIND_ASKED if asked.search(question)), None)
 
 
@@ -509,8 +585,7 @@ def gives_answer_kind(
     names_place: bool = False,
 ) -> bool:
     """Whether a fact's claim (statement and quote) holds that kind of answer; ``has_count``: it
-    states a figure that is neither a share nor money; ``names_place``: it names a council area;
-    ``question``: for a name, the claim must name someone the question does not."""
+    states a figure that is neither a share nor money; ``names_place``: it names a council area."""
     if kind == "place":
         return names_place
     if kind == "number":

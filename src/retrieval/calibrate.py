@@ -8,9 +8,10 @@ each question's probability from a model fitted without it — as the lowest tha
 rate on the questions it was fitted to.
 
 With three or more question files, each file is held out whole (both its splits): a question's
-probability comes from a model fitted on the other writers' questions. Questions by the same writer share phrasing,
-so folds dealt at random promise more than a stranger's questions get (on the six tuning sets,
-the threshold random folds chose for 0.95 declined 0.945 once each set was held out).
+probability comes from a model fitted on the other writers' questions. Questions by the same
+writer share phrasing, so folds dealt at random promise more than a stranger's questions get (on
+the six tuning sets, the threshold random folds chose for 0.95 declined 0.945 once each set was
+held out).
 """
 
 from __future__ import annotations
@@ -110,9 +111,10 @@ PAIR_COMPONENTS = 20
 PAIR_REGULARISATION = 0.2
 # From this many question sets each is held out whole when choosing the threshold.
 SETS_TO_HOLD_OUT = 3
-# Held out by set, the share declined still flatters a new writer: fitted for 0.96 on the six
-# tuning sets, the held-back halves of sets B-E declined 0.92. Aiming at 0.97 leaves room for that.
-DEFAULT_TARGET_DECLINED = 0.97
+# The share declined is taken over every tuning question, and the training sets T and U hold
+# near misses written to be hard (held out, 0.85 of theirs decline): aiming at 0.93 over the pool
+# declined 0.97 of the ordinary blind sets B-F, each held out from fit and threshold alike.
+DEFAULT_TARGET_DECLINED = 0.93
 
 
 def calibrate(
