@@ -221,9 +221,22 @@ OTHER_SERVICES = re.compile(
 )
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
+def asking_sentences(question: str) -> str:
+    """The sentences of a message that ask (those ending in "?"), or the whole message when none
+    does: in "We're preparing for an inspection next year. How many were outstanding?" the context
+    before the question asks for no forecast, and "I'm a virtual school head." names no service."""
+    asking = [s for s in _SENTENCE_BREAK.split(question.strip()) if s.rstrip().endswith("?")]
+    return " ".join(asking) if asking else question
+
+
 def services_named(question: str) -> tuple[str, ...]:
-    """The other services a question names ("school funding" -> ("school",)), lower-cased; not
-    one that is part of a name ("the Kingston University study" names a researcher's employer)."""
+    """The other services a question asks about ("school funding" -> ("school",)), lower-cased;
+    not one that is part of a name ("the Kingston University study" names a researcher's
+    employer), nor one only in the context before the question."""
+    question = asking_sentences(question)
     return tuple(
         dict.fromkeys(
             m.group(0).lower() for m in OTHER_SERVICES.finditer(question) if not _part_of_name(question, m)
@@ -474,7 +487,8 @@ _PLACE_ASKED = re.compile(
     r"|region)\b"
     # "which councils had …" asks for their names; "which councils will struggle" may be a kind
     r"|\bwhich (?:las|councils|local authorities|authorities|areas|towns|cities)"
-    r" (?:had|got|were|received|was)\b",
+    r" (?:had|got|were|received|was)\b"
+    r"|\bwhich (?:are|were) the (?:\w+ ){0,2}(?:las|councils|local authorities|authorities|areas|towns)\b",
     re.IGNORECASE,
 )
 # "What rating did Northamptonshire get?", "Leeds's current grade": only a fact that gives a
@@ -573,6 +587,7 @@ def asked_answer_kind(question: str) -> AnswerKind | None:
     ("per 10,000"), an amount of money, a name ("which council…", "who said…"), a title, who came
     before or after someone, a grade, a date, a duration or frequency ("how often…"), a forecast
     ("what will … be next year?") or a figure."""
+    question = asking_sentences(question)
     return next((kind for kind, asked in _KIND_ASKED if asked.search(question)), None)
 
 

@@ -17,7 +17,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from retrieval.asking import MID_SENTENCE_CAPITAL
-from retrieval.textnorm import fold_for_match
+from retrieval.textnorm import DAY_NAMES, MONTH_NAMES, fold_for_match
 from retrieval.wording import NUMBER_WORDS
 
 _STEMMER = Stemmer.Stemmer("english")
@@ -66,9 +66,18 @@ STOPWORDS = (
 _NAME = re.compile(rf"{MID_SENTENCE_CAPITAL}|\b[A-Z]{{2,}}s?\b")
 
 
-# Who is asking, not what is asked: "I'm an IRO …", "as a new DSL …", "our IRO service is …".
+# The words people name their job with: "virtual school head", "Cafcass children's guardian".
+_ROLE_NOUN = (
+    r"(?i:head|worker|manager|officer|guardian|lead|nurse|teacher|governor|carer|councillor|member"
+    r"|student|practitioner|director|chair|adviser|advisor|analyst|commissioner|reporter|journalist"
+    r"|researcher|visitor|coordinator|inspector|trainee|caseworker|parent|TM|SW|DSL|IRO)s?"
+)
+# Who is asking, not what is asked: "I'm an IRO …", "as a new DSL …", "our IRO service is …",
+# "I'm a virtual school head …", "locum TM here …".
 _ASKER_ROLE = re.compile(
     r"\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+(?:[a-z]+\s+){0,2}?[A-Z]{2,}s?\b"
+    rf"|\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+(?:[\w'-]+\s+){{0,3}}?{_ROLE_NOUN}\b"
+    rf"|^\W*(?:[\w'-]+\s+){{0,2}}?{_ROLE_NOUN}\s+(?i:here)\b"
     r"|\b(?i:our|my)\s+[A-Z]{2,}s?(?=\s+(?i:team|service|colleagues|group|forum|network)\b)"
 )
 
@@ -87,7 +96,11 @@ def name_words(question: str) -> list[str]:
     letters = [c for c in question if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
         return []
-    return _NAME.findall(question)
+    # a day or a month ("Saturday's paper", "in March") is a date, not a subject
+    return [w for w in _NAME.findall(question) if w.lower().removesuffix("s") not in _CALENDAR_WORDS]
+
+
+_CALENDAR_WORDS = frozenset([*MONTH_NAMES, *DAY_NAMES])
 
 
 def raw_words(text: str) -> list[str]:

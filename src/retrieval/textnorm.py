@@ -44,6 +44,8 @@ MONTH_NAMES = (
     "december",
 )
 
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 
 def without_surrogates(text: str) -> str:
     """Lone surrogates (a JSON ``"\\ud800"``, bytes in argv that were not UTF-8) as U+FFFD: the
