@@ -37,15 +37,11 @@ BLIND = REPO / "tests/data/blind_questions.yaml"
 # (question, a string the top answer's quote must hold)
 ANSWERED = [
     ("what share of local authorities ended up judged inadequate?", "13%"),  # "ended": ordinary English
-    # the asker's job names a school, and the day they need it for is no subject
-    ("As a virtual school head, for Monday's panel: how many children are in care?", "75,000"),
-    # Known miss since the encoder is tuned on the knowledge (right fact, confidence 0.40 against
-    # 0.58): strict, so the day it is answered again this mark must go.
-    pytest.param(
-        "how many monitoring visits took place?",
-        "66",
-        marks=pytest.mark.xfail(strict=True, reason="declined at low confidence with the tuned encoder"),
-    ),
+    # the asker's job names a school: no other service is asked about
+    ("As a virtual school head, how many children are in care in England?", "75,000"),
+    # declined at low confidence for three passes of issue 9, answered again since the decision
+    # is fitted on more writers' questions
+    ("how many monitoring visits took place?", "66"),
     ("what percent of councils were rated requires improvement?", "45%"),  # "percent"
     ("what per cent of LAs got a good or outstanding grade", "42%"),
     ("morning all - how many children in need are there? cheers", "400,000"),  # framing
@@ -75,13 +71,8 @@ ANSWERED = [
     ("how often are inadequate councils visited?", "quarterly"),
     # "budget" qualifies the pressures asked about: no amount of money is asked
     ("what budget pressures are councils under?", "budget pressures"),
-    # the same known miss for "in the latest report": the 2016/17 fact's wording draws it, and the
-    # newest edition's closest fact is not the one giving the grades
-    pytest.param(
-        "what share of councils were good or outstanding in the latest report?",
-        "42%",
-        marks=pytest.mark.xfail(strict=True, reason="declined at low confidence with the tuned encoder"),
-    ),
+    # the same, for "in the latest report"
+    ("what share of councils were good or outstanding in the latest report?", "42%"),
 ]
 # (question, reason, words the note must hold)
 DECLINED = [
@@ -212,7 +203,7 @@ def test_what_kind_of_answer_is_asked() -> None:
     assert asked_answer_kind("how is Kent rated?") == "grade"
     assert asked_answer_kind("what is the average spend per child?") == "money"
     assert asked_answer_kind("children in need per 10k?") == "rate"
-    assert asked_answer_kind("what is spend per child in need?") is None  # per child is no rate
+    assert asked_answer_kind("what is spend per child in need?") == "money"  # per child is no rate
     assert asked_answer_kind("what is the title of the annual report?") == "title"
     assert asked_answer_kind("what's the chief inspector's job title?") is None
     assert asked_answer_kind("Who ran Ofsted before Amanda Spielman?") == "succession"
@@ -305,7 +296,8 @@ def test_a_figure_for_something_else_is_declined_with_what_is_missing(
 
 
 def test_cli_answers_and_declines_the_same_way() -> None:
-    questions = [ANSWERED[0][0], ANSWERED[5][0], DECLINED[0][0], DECLINED[2][0]]
+    slip_question = "what percentage of councils are judged inadequte?"
+    questions = [ANSWERED[0][0], slip_question, DECLINED[0][0], DECLINED[2][0]]
     out = run_cli("ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
@@ -322,7 +314,7 @@ def test_cli_answers_and_declines_the_same_way() -> None:
     text = run_cli("ask", DECLINED[0][0])
     assert text.stdout.startswith("I don't have a figure for social workers in the reports I know.")
     assert "Nearest facts I do know:" in text.stdout
-    slip = run_cli("ask", ANSWERED[6][0])
+    slip = run_cli("ask", "how many chilrden are in care")
     assert slip.stdout.startswith("Showing results for: how many children are in care")
     assert "75,000" in slip.stdout
 
