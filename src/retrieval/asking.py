@@ -407,10 +407,11 @@ _SPEAKER_ASKED = re.compile(
     r"|warn|make of|respond|mention|write|wrote|talk)\b"
     rf"|\b(?:what|how) (?:was|is) ({_PERSON})'s (?:view|reaction|response|comment|opinion)\b"
 )
-# Said, warned, told …: how an article reports someone's words.
-_SPEECH = (
-    r"(?:said|says|saying|warned|warns|told|tells|added|argued|argues|commented|stated|states|wrote"
-    r"|writes|called for)"
+# Said, warned, found …: how an article reports someone's words (drafting.py cuts them out of quotes).
+SAYING_VERBS = (
+    r"(?:said|says|saying|added|adds|stated|states|concluded|concludes|explained|explains|noted|notes|"
+    r"warned|warns|reported|reports|wrote|writes|continued|continues|found|finds|told|tells|argued|"
+    r"argues|commented|called for)"
 )
 
 
@@ -433,7 +434,10 @@ def quotes_speaker(claim: str, person: str) -> bool:
     """Whether the claim reports the person's own words: their surname near a verb of saying."""
     surname = re.escape(person.split()[-1])
     return bool(
-        re.search(rf"\b{surname}\b[^.]{{0,120}}\b{_SPEECH}\b|\b{_SPEECH}\b[^.]{{0,40}}\b{surname}\b", claim)
+        re.search(
+            rf"\b{surname}\b[^.]{{0,120}}\b{SAYING_VERBS}\b|\b{SAYING_VERBS}\b[^.]{{0,40}}\b{surname}\b",
+            claim,
+        )
     )
 
 

@@ -28,6 +28,7 @@ from retrieval.article import (
     split_units,
     strip_furniture,
 )
+from retrieval.asking import SAYING_VERBS
 from retrieval.coverage import SourceCoverage, coverage, locate_quote
 from retrieval.draft_figures import PHRASE_STOP_WORDS, DraftFigure, read_figures
 from retrieval.draft_questions import STEMMER, TagModel, lower_first, propose_questions, slug
@@ -40,10 +41,6 @@ MAX_RELATED = 3
 
 # --- quotes and statements --------------------------------------------------------------------
 
-_SAY = (
-    r"(?:said|says|added|adds|stated|states|concluded|concludes|explained|explains|noted|notes|"
-    r"warned|warns|reported|reports|wrote|writes|continued|continues|found|finds)"
-)
 # Who the article quotes when it quotes the report itself (kept out of quotes and statements);
 # a named person ("Amanda Spielman said: ...") is kept: who said it matters.
 _REPORT_SPEAKER = (
@@ -51,15 +48,15 @@ _REPORT_SPEAKER = (
     r"the inspectorate|the watchdog|the chief inspector|hmci|the document)"
 )
 _TAIL = re.compile(
-    rf"(?P<cut>[,;]?\s*[{_DOUBLE_QUOTES}]?\s*,?\s+(?:{_REPORT_SPEAKER}\s+{_SAY}|{_SAY}\s+{_REPORT_SPEAKER}))"
+    rf"(?P<cut>[,;]?\s*[{_DOUBLE_QUOTES}]?\s*,?\s+(?:{_REPORT_SPEAKER}\s+{SAYING_VERBS}|{SAYING_VERBS}\s+{_REPORT_SPEAKER}))"
     r"\.?\s*$",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
-    rf"^(?:(?:but|and|however|also),?\s+)?{_REPORT_SPEAKER}(?:\s+also)?\s+{_SAY}(?:\s+that)?\s*:?\s*[{_DOUBLE_QUOTES}]",
+    rf"^(?:(?:but|and|however|also),?\s+)?{_REPORT_SPEAKER}(?:\s+also)?\s+{SAYING_VERBS}(?:\s+that)?\s*:?\s*[{_DOUBLE_QUOTES}]",
     re.IGNORECASE,
 )
-_REPORTING_THAT = re.compile(rf"^{_REPORT_SPEAKER}(?:\s+also)?\s+{_SAY}\s+that\s+", re.IGNORECASE)
+_REPORTING_THAT = re.compile(rf"^{_REPORT_SPEAKER}(?:\s+also)?\s+{SAYING_VERBS}\s+that\s+", re.IGNORECASE)
 _CONNECTIVE = re.compile(
     r"^(?:however|but|indeed|also|and|so|moreover|meanwhile|furthermore),?\s+", re.IGNORECASE
 )
@@ -110,7 +107,7 @@ def propose_statement(quote: str) -> str:
     for pattern in (_REPORTING_THAT, _CONNECTIVE, _REPORTING_THAT):
         s = pattern.sub("", s, count=1)
     # A named speaker: `X said: "Y."` → `X said that y.` (drops only the quotation marks).
-    said = re.search(rf"\b{_SAY}\s*:\s*[{_DOUBLE_QUOTES}]", s)
+    said = re.search(rf"\b{SAYING_VERBS}\s*:\s*[{_DOUBLE_QUOTES}]", s)
     if said:
         rest = s[said.end() :].strip().strip(_DOUBLE_QUOTES).strip()
         s = s[: said.start()] + said.group().split(":")[0].strip() + " that " + lower_first(rest)
