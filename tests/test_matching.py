@@ -228,6 +228,13 @@ def test_a_persons_own_words_are_asked_only_of_people() -> None:
     assert not quotes_speaker("research published last year by Rick Hood, senior lecturer", "Rick Hood")
 
 
+def test_what_a_publisher_says_is_what_its_article_says(index: FactIndex) -> None:
+    answer = answer_question(index, "what did Community Care say about deprivation and ratings?")
+    assert answer.reason != "other_speaker"
+    person = answer_question(index, "what did Alison Michalska say about older neglected children?")
+    assert person.reason == "other_speaker"
+
+
 def test_two_years_in_a_row_are_one_period() -> None:
     from retrieval.answer import period_covered
 

@@ -365,7 +365,13 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     if kind is not None and not gives_kind(index, kind, best):
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
     speaker = asked_speaker(scored.question.text)
-    if speaker is not None and not quotes_speaker(claim_text(index, best), speaker):
+    publishers = {source.publisher.lower() for source in index.knowledge.sources}
+    # "what did Community Care say…" asks what the article says, not for someone's own words
+    if (
+        speaker is not None
+        and speaker.lower() not in publishers
+        and not quotes_speaker(claim_text(index, best), speaker)
+    ):
         return "other_speaker", f"The reports I know do not quote {speaker} on that."
     # a grade named in a figure question is what is counted ("what % were RI in 2016?"); in
     # "which report has the 42% good or outstanding figure?" it only points at the figure
