@@ -245,7 +245,7 @@ def test_two_years_in_a_row_are_one_period() -> None:
 
 
 def test_the_askers_role_and_a_named_employer_are_not_what_is_asked() -> None:
-    from retrieval.lexical import without_asker_role
+    from retrieval.asking import without_asker_role
 
     assert "IRO" not in without_asker_role("I'm an IRO - what share of LAs are inadequate?")
     assert "DSL" not in without_asker_role("As a new DSL, how many children are in need?")

@@ -39,7 +39,7 @@ from retrieval.decision import (
 from retrieval.figures import figure_values
 from retrieval.index import FactIndex
 from retrieval.knowledge import Fact, Source
-from retrieval.lexical import QueryTerms, tokenize, without_asker_role
+from retrieval.lexical import QueryTerms, tokenize
 from retrieval.places import names_council_area
 from retrieval.wording import Correction, normalise_units, strip_framing
 
@@ -357,19 +357,17 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     measure = asked_measure(scored.question.text)
     if measure is not None and not measure_agrees(index, measure, best):
         return "other_measure", f"I don't have a figure for {measure} in the reports I know."
-    asked = without_asker_role(scored.question.text)  # "as a virtual school head, …" asks of no school
-    services = [s for s in services_named(asked) if not claim_names(index, s, best)]
+    services = [s for s in services_named(scored.question.text) if not claim_names(index, s, best)]
     if services:
         return "other_service", f"The reports I know say nothing about {' or '.join(services)}."
     kind = asked_answer_kind(scored.question.text)
     if kind is not None and not gives_kind(index, kind, best):
         return "other_kind", _NO_ANSWER_OF_KIND[kind]
     speaker = asked_speaker(scored.question.text)
-    publishers = {source.publisher.lower() for source in index.knowledge.sources}
     # "what did Community Care say…" asks what the article says, not for someone's own words
     if (
         speaker is not None
-        and speaker.lower() not in publishers
+        and speaker.lower() not in index.publishers
         and not quotes_speaker(claim_text(index, best), speaker)
     ):
         return "other_speaker", f"The reports I know do not quote {speaker} on that."

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.asking import years_in
+from retrieval.asking import without_asker_role, years_in
 from retrieval.encoder import (
     BUNDLED_MODEL,
     BUNDLED_MODEL_NAME,
@@ -44,7 +44,6 @@ from retrieval.lexical import (
     synonym_pattern,
     synonym_table,
     tokenize,
-    without_asker_role,
 )
 from retrieval.places import places_in
 from retrieval.wording import ORDINARY_ZIPF, SpellingCorrector, english_zipf, word_counts
@@ -317,6 +316,11 @@ class FactIndex:
             return self._two_stage_dense_scores(np.atleast_2d(query_vectors))
         sims = self.vectors @ np.atleast_2d(query_vectors).T  # (rows, variants)
         return np.maximum.reduceat(sims.max(axis=1), self.fact_starts)
+
+    @functools.cached_property
+    def publishers(self) -> frozenset[str]:
+        """The sources' publishers, lower-cased: built once, not on every question."""
+        return frozenset(source.publisher.lower() for source in self.knowledge.sources)
 
     @functools.cached_property
     def fact_ends(self) -> np.ndarray:

@@ -66,28 +66,6 @@ STOPWORDS = (
 _NAME = re.compile(rf"{MID_SENTENCE_CAPITAL}|\b[A-Z]{{2,}}s?\b")
 
 
-# The words people name their job with: "virtual school head", "Cafcass children's guardian".
-_ROLE_NOUN = (
-    r"(?i:head|worker|manager|officer|guardian|lead|nurse|teacher|governor|carer|councillor|member"
-    r"|student|practitioner|director|chair|adviser|advisor|analyst|commissioner|reporter|journalist"
-    r"|researcher|visitor|coordinator|inspector|trainee|caseworker|parent|TM|SW|DSL|IRO)s?"
-)
-# Who is asking, not what is asked: "I'm an IRO …", "as a new DSL …", "our IRO service is …",
-# "I'm a virtual school head …", "locum TM here …".
-_ASKER_ROLE = re.compile(
-    r"\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+(?:[a-z]+\s+){0,2}?[A-Z]{2,}s?\b"
-    rf"|\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+(?:[\w'-]+\s+){{0,3}}?{_ROLE_NOUN}\b"
-    rf"|^\W*(?:[\w'-]+\s+){{0,2}}?{_ROLE_NOUN}\s+(?i:here)\b"
-    r"|\b(?i:our|my)\s+[A-Z]{2,}s?(?=\s+(?i:team|service|colleagues|group|forum|network)\b)"
-)
-
-
-def without_asker_role(question: str) -> str:
-    """The question without the asker's own role ("I'm an IRO - what share…" -> "  - what share…"):
-    a role the reports never name says nothing about what is asked."""
-    return _ASKER_ROLE.sub(" ", question)
-
-
 def name_words(question: str) -> list[str]:
     """The words of a question written as names ("how many children in Scotland" -> ["Scotland"]).
 
