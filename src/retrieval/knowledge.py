@@ -53,6 +53,8 @@ class Source(_Strict):
     title: str = Field(min_length=1)
     standfirst: str | None = None
     published: dt.date | None
+    # The page's "Updated" date, when it gives one: a later revision, never the publication date.
+    updated: dt.date | None = None
     # What the text does establish about its date when ``published`` is null.
     date_note: str | None = None
     url: str | None
@@ -93,6 +95,8 @@ class Fact(_Strict):
     source: str = Field(min_length=1)
     statement: str = Field(min_length=1)
     quote: str = Field(min_length=1)
+    # The page of a PDF source the quote is on (1-based), shown in the citation.
+    page: int | None = Field(default=None, ge=1)
     figures: list[Figure] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     questions: list[str] = Field(default_factory=list)
