@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.article import clean_quote, split_units
-from retrieval.figures import find_figures
+from retrieval.draft_figures import counted_figures
 from retrieval.knowledge import Knowledge
 from retrieval.textnorm import fold_for_match
 
@@ -106,7 +106,8 @@ def coverage(knowledge: Knowledge) -> list[SourceCoverage]:
             for u in split_units(text)
             if u.kind in ("sentence", "bullet") and fold_for_match(u.text_in(text)) not in own
         ]
-        figures = find_figures(text)
+        # Numbers that label ("1. Introduction", "COVID-19", "(Figure 1)") are not figures to cover.
+        figures = counted_figures(text)
         uncovered_figures = []
         for fig in figures:
             if not any(s <= fig.start and fig.end <= e for s, e in quoted):

@@ -1,5 +1,8 @@
-"""Figures in a draft fact: each number in a sentence with its unit and a proposed measure (the
-noun phrase it counts: "42% of local authorities" -> "local authorities")."""
+"""Figures in a draft fact: each number in a sentence with its unit, a proposed measure (the
+noun phrase it counts: "42% of local authorities" -> "local authorities"), the period it is for
+("as at 31 March 2022" -> "31 March 2022") and the English region, when the sentence names one.
+Numbers that label rather than count ("COVID-19", "(Figure 1)", "1. Introduction") are not
+figures."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 
 from retrieval.asking import PHRASE_END_WORDS
 from retrieval.figures import FigureSpan, find_figures
+from retrieval.textnorm import MONTH_NAMES
 
 # --- figures, units and measures --------------------------------------------------------------
 
@@ -113,13 +117,125 @@ class DraftFigure:
     noun: str  # the thing counted ("local authorities"), for questions and matching
     predicate: str = ""  # what the counted things are ("judged good or outstanding")
     clause: str = ""  # what the sentence says of them, for questions ("are struggling to improve")
+    period: str | None = None  # the date or period it is for, as the text words it
+    place: str | None = None  # the English region it is for, when the sentence names one
 
     def to_yaml_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"text": self.text, "value": _tidy_number(self.value)}
         if self.unit is not None:
             out["unit"] = self.unit
         out["measure"] = self.measure
+        if self.period:
+            out["period"] = self.period
+        if self.place:
+            out["place"] = self.place
         return out
+
+
+# --- numbers that label, not count ------------------------------------------------------------
+
+# "(Figure 1)", "see Table 3", "in section 2": a number that names a part of the page.
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:figure|fig\.|figs?|table|chart|graph|annex|appendix|section|chapter|paragraph|para|page|"
+    r"pp?\.|part|step|footnote|note|box|map|question|item|phase|wave|tier|level|stage|year)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _labels(text: str, span: FigureSpan) -> bool:
+    before = text[: span.start]
+    if re.search(r"[A-Za-z]-$", before):  # "COVID-19", "SARS-CoV-2": part of a name
+        return True
+    if _REFERENCE_BEFORE.search(before[-20:]):
+        return True
+    # "1. Introduction", "2) Findings": the number of a heading or list item at a line's start.
+    line_start = before.rfind("\n") + 1
+    return not before[line_start:].strip() and bool(re.match(r"[.)]\s", text[span.end : span.end + 2]))
+
+
+def counted_figures(text: str) -> list[FigureSpan]:
+    """The figures of ``text`` (``find_figures``) less the numbers that label a name, a figure,
+    table or section, or a heading ("COVID-19", "(Figure 1)", "1. Introduction")."""
+    return [span for span in find_figures(text) if not _labels(text, span)]
+
+
+# --- the period and the place a figure is for -------------------------------------------------
+
+_MONTH = "|".join(m.capitalize() for m in MONTH_NAMES)
+_DAY_DATE = rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\s+(?:19|20)\d{{2}}"
+_YEAR = r"(?:19|20)\d{2}"
+# Each: the pattern, and how its period is written ("between A and B" -> "A to B").
+_PERIODS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"\bbetween\s+(?P<a>{_DAY_DATE})\s+and\s+(?P<b>{_DAY_DATE})", re.IGNORECASE), "{a} to {b}"),
+    (re.compile(rf"\bfrom\s+(?P<a>{_DAY_DATE})\s+to\s+(?P<b>{_DAY_DATE})", re.IGNORECASE), "{a} to {b}"),
+    (
+        re.compile(
+            rf"\b(?:the\s+)?(?P<a>(?:financial\s+|reporting\s+)?year\s+(?:to|ending|ended)\s+{_DAY_DATE})",
+            re.IGNORECASE,
+        ),
+        "{a}",
+    ),
+    (re.compile(rf"\b(?:as\s+at|as\s+of|at|on|by)\s+(?P<a>{_DAY_DATE})", re.IGNORECASE), "{a}"),
+    (re.compile(rf"(?<![\d,.])(?P<a>{_YEAR}\s+to\s+{_YEAR})\b", re.IGNORECASE), "{a}"),
+    (re.compile(rf"(?<![\d,.])(?P<a>{_YEAR}\s?[-–/]\s?\d{{2}}(?:\d{{2}})?)(?![\d%])", re.IGNORECASE), "{a}"),
+    (
+        re.compile(
+            rf"\b(?:in|during|for|over)\s+(?P<a>(?:(?:{_MONTH})\s+)?{_YEAR})\b(?!\s*(?:to|[-–/])\s*\d)",
+            re.IGNORECASE,
+        ),
+        "{a}",
+    ),
+)
+# England's regions (ONS), as a sentence names them; place is proposed only for these.
+_REGIONS = (
+    "North East", "North West", "Yorkshire and the Humber", "East Midlands", "West Midlands",
+    "East of England", "London", "South East", "South West",
+)  # fmt: skip
+_REGION = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(r).replace("and\\ the", "and(?:\\ the)?") for r in _REGIONS)
+    + r")\b(?!\s+(?:Borough|Road|Street))"
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    label: str
+
+
+def period_mentions(text: str) -> list[Mention]:
+    """The dates and periods a text states, as it words them, without overlaps."""
+    found: list[Mention] = []
+    for pattern, label in _PERIODS:
+        for m in pattern.finditer(text):
+            if any(f.start < m.end() and m.start() < f.end for f in found):
+                continue
+            found.append(Mention(m.start(), m.end(), label.format(**m.groupdict())))
+    return sorted(found, key=lambda x: x.start)
+
+
+def region_mentions(text: str) -> list[Mention]:
+    out = []
+    for m in _REGION.finditer(text):
+        name = "Yorkshire and the Humber" if m.group().startswith("Yorkshire") else m.group()
+        out.append(Mention(m.start(), m.end(), name))
+    return out
+
+
+def _nearest(mentions: Sequence[Mention], start: int, end: int, text: str) -> str | None:
+    """The mention nearest the figure, one in the same clause (no ';' or ', while' between)
+    first, and one before it on a tie."""
+    if not mentions:
+        return None
+
+    def distance(m: Mention) -> tuple[int, int, int]:
+        between = text[m.end : start] if m.end <= start else text[end : m.start]
+        other_clause = int(bool(re.search(r"[;:]|,\s+(?:while|whereas|but|compared)\b", between)))
+        return (other_clause, len(between), int(m.start > start))
+
+    return min(mentions, key=distance).label
 
 
 def _tidy_number(value: float) -> float | int:
@@ -132,8 +248,11 @@ def _canonical_noun(words: list[str], synonyms: Mapping[str, str], count: float 
     """ "LAs" → "local authorities" (the knowledge's synonyms, for abbreviations written in
     capitals); "authorities" → "local authorities"; "one LA" → "local authorities"."""
     out: list[str] = []
-    for w in words:
-        bare = w.rstrip("’'").removesuffix("’s").removesuffix("'s")
+    for n, w in enumerate(words):
+        # A possessive inside the phrase stays ("children's homes"); one that ends it goes.
+        bare = w.replace("’", "'")
+        if n == len(words) - 1 or not bare.endswith("'s"):
+            bare = bare.rstrip("'").removesuffix("'s")
         if re.fullmatch(r"[A-Z]{2,}s?", bare) and bare.lower() in synonyms:
             out.extend(synonyms[bare.lower()].split())
         else:
@@ -184,7 +303,17 @@ def _noun_after(text: str, end: int, limit: int) -> tuple[list[str], int]:
         stop_at = tok_end
         i += 1
         if tok.endswith(("’s", "'s", "’", "'")) and len(tok) > 2:
-            break
+            # "2,145 children’s homes": a possessive right after the number names the kind of
+            # thing counted, which follows it; "152 local authorities’ services" counts the owner.
+            following = tokens[i][0] if i < len(tokens) else ""
+            classifier = (
+                len(words) == 1
+                and tok.endswith(("’s", "'s"))
+                and following[:1].isalpha()
+                and following.lower() not in PHRASE_STOP_WORDS
+            )
+            if not classifier:
+                break
     if words and words[-1].lower() == "and":
         words.pop()
     return words, stop_at
@@ -230,6 +359,14 @@ _CLAUSE_START = re.compile(
 )
 
 
+# "7% increase in the number of": a share that measures a change of the noun after it.
+_CHANGE_IN = re.compile(
+    r"\s+(?P<change>increase|decrease|rise|fall|drop|reduction|growth|decline)\s+in\s+"
+    r"(?:the\s+)?(?:(?:number|proportion|rate|share)\s+of\s+)?",
+    re.IGNORECASE,
+)
+
+
 def _clause_after(text: str, start: int, limit: int) -> str:
     rest = re.sub(r",\s*(?:though|however|also|too),", "", text[start:limit])
     rest = re.split(r"[.;:,()\"“”]", rest, maxsplit=1)[0].strip()
@@ -240,15 +377,24 @@ def _clause_after(text: str, start: int, limit: int) -> str:
 
 
 def read_figures(
-    text: str, quote: tuple[int, int], context: Sequence[DraftFigure], synonyms: Mapping[str, str]
+    text: str,
+    quote: tuple[int, int],
+    context: Sequence[DraftFigure],
+    synonyms: Mapping[str, str],
+    context_period: str | None = None,
 ) -> list[DraftFigure]:
-    """The figures of one quote, each with value, unit, the noun it counts and a measure.
+    """The figures of one quote, each with value, unit, the noun it counts, a measure, and the
+    period and region it is for.
 
     A figure that names no noun ("Three were judged good", "13% inadequate") counts the noun of
-    the figure before it in the same paragraph or list."""
+    the figure before it in the same paragraph or list. A figure's period is the one its sentence
+    states nearest to it, else ``context_period`` (what an earlier sentence of the paragraph
+    stated); its place, a region its sentence names."""
     qs, qe = quote
     out: list[DraftFigure] = []
-    for span in find_figures(text[qs:qe]):
+    quoted = text[qs:qe]
+    periods, regions = period_mentions(quoted), region_mentions(quoted)
+    for span in counted_figures(quoted):
         end = qs + span.end
         parsed = span.parsed
         share = parsed.unit == "%" or _is_fraction(span)
@@ -270,10 +416,16 @@ def read_figures(
         elif " and " in noun:
             unit_word = noun
         elif noun:
-            unit_word = "local authorities" if noun.endswith("local authorities") else noun.split()[-1]
+            unit_word = "local authorities" if noun.endswith("local authorities") else _head_noun(noun)
         else:
             unit_word = None
         measure = _canonical_noun(words, synonyms, None) if words else noun
+        change = _CHANGE_IN.match(text, end, qe) if share else None
+        if change:
+            # "a 7% increase in the number of children's homes": the change is the measure.
+            changed, _ = _noun_after(text, change.end(), qe)
+            if changed:
+                measure = f"{change['change'].lower()} in {_canonical_noun(changed, synonyms, None)}"
         if pred:
             measure = f"{measure} {pred}".strip()
         elif inherited:
@@ -294,9 +446,21 @@ def read_figures(
                 noun,
                 pred,
                 clause,
+                period=_nearest(periods, span.start, span.end, quoted) or context_period,
+                place=_nearest(regions, span.start, span.end, quoted),
             )
         )
     return out
+
+
+def _head_noun(noun: str) -> str:
+    """The unit of a counted noun phrase: its last word, with a possessive that classifies it
+    ("children's homes", not "homes")."""
+    words = noun.split()
+    head = [words.pop()]
+    while words and words[-1].endswith("'s"):
+        head.insert(0, words.pop())
+    return " ".join(head)
 
 
 def _is_fraction(span: FigureSpan) -> bool:
