@@ -177,8 +177,9 @@ def _newest_report_first(answers: Sequence[AnsweredFact]) -> list[AnsweredFact]:
     return sorted(answers, key=lambda a: -(a.source.report_year or 0))
 
 
-def citation(source: Source) -> str:
-    """Publisher, article title (linked when a URL is known), date published, report edition."""
+def citation(source: Source, page: int | None = None) -> str:
+    """Publisher, article title (linked when a URL is known), date published, report edition,
+    and the page of a PDF the quote is on."""
     title = escape_mrkdwn(source.title)
     if source.url:
         url = source.url.replace("&", "&amp;").replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
@@ -187,7 +188,7 @@ def citation(source: Source) -> str:
         title = f"“{title}”"
     return (
         f"Source: {escape_mrkdwn(source.publisher)}, {title}, {source.published_label}"
-        f" · {escape_mrkdwn(source.report)}"
+        f" · {escape_mrkdwn(source.report)}" + (f", p. {page}" if page else "")
     )
 
 
@@ -196,7 +197,7 @@ def fact_blocks(fact: Fact, source: Source, label_report: bool) -> list[Block]:
     statement = bold_figures(fact.statement, (f.text for f in fact.figures))
     if label_report:
         statement = f"*{escape_mrkdwn(source.report)}*\n{statement}"
-    return [section_block(statement), _quote(fact.quote), context_block(citation(source))]
+    return [section_block(statement), _quote(fact.quote), context_block(citation(source, fact.page))]
 
 
 def _suggestion_blocks(suggestions: Sequence[Suggestion], question: str, heading: str) -> list[Block]:

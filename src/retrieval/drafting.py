@@ -10,6 +10,7 @@ Pure: no printing, no Slack; the CLI does the I/O.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -24,19 +25,31 @@ from retrieval.article import (
     DraftInputError,
     TextUnit,
     clean_quote,
+    has_verb,
     read_article,
     split_units,
     strip_furniture,
 )
 from retrieval.asking import SAYING_VERBS
 from retrieval.coverage import SourceCoverage, coverage, locate_quote
-from retrieval.draft_figures import PHRASE_STOP_WORDS, DraftFigure, read_figures
-from retrieval.draft_questions import STEMMER, TagModel, lower_first, propose_questions, slug
-from retrieval.figures import FigureSpan, find_figures
-from retrieval.knowledge import Knowledge, Source, verify_quote
+from retrieval.draft_figures import (
+    PHRASE_STOP_WORDS,
+    DraftFigure,
+    counted_figures,
+    period_mentions,
+    read_figures,
+)
+from retrieval.draft_questions import STEMMER, TagModel, _stems, lower_first, propose_questions, slug
+from retrieval.figures import FigureSpan
+from retrieval.knowledge import Figure, Knowledge, Source, verify_quote
 from retrieval.textnorm import fold_for_match
 
 MAX_RELATED = 3
+# Two measures are the same thing when this share of their content words (stemmed) is shared.
+SAME_MEASURE_JACCARD = 0.75
+# A proposed tag is kept only when the sentence has this many words that mark it (words of the
+# tag's facts that few other tags' facts use), or the tag's own name.
+TAG_EVIDENCE_WORDS = 2
 
 
 # --- quotes and statements --------------------------------------------------------------------
@@ -140,15 +153,12 @@ def _same_kind(a_unit: str | None, a_value: float, b_unit: str | None, b_value: 
 
 def _measure_match(a: str, b: str, synonyms: Mapping[str, str]) -> float:
     """How far two measures name the same thing: 0, or the Jaccard of their content words when
-    the shorter is nearly all in the longer."""
+    they share nearly all of them ("children" and "children's homes" are two things)."""
     wa, wb = _measure_words(a, synonyms), _measure_words(b, synonyms)
     if not wa or not wb:
         return 0.0
-    inter = len(wa & wb)
-    if inter / min(len(wa), len(wb)) < 0.8:
-        return 0.0
-    jaccard = inter / len(wa | wb)
-    return jaccard if jaccard >= 0.5 else 0.0
+    jaccard = len(wa & wb) / len(wa | wb)
+    return jaccard if jaccard >= SAME_MEASURE_JACCARD else 0.0
 
 
 def _folded(s: str) -> str:
@@ -156,9 +166,17 @@ def _folded(s: str) -> str:
 
 
 def _same_edition(a: Source, b: Source) -> bool:
-    if a.report_year is not None and b.report_year is not None:
-        return a.report_year == b.report_year
+    """The same release: the same report as named. A year is not an edition: two releases of
+    one year (a main-findings page and a data release) are two editions."""
     return fold_for_match(a.report).lower() == fold_for_match(b.report).lower()
+
+
+def _same_period(mine: DraftFigure, source: Source, theirs: Figure, other: Source) -> bool:
+    """Whether two figures are for the same date or period: their stated periods when both state
+    one, else (one states none, so it is its release's own) the same release."""
+    if mine.period and theirs.period:
+        return _folded(mine.period) == _folded(theirs.period)
+    return _same_edition(source, other)
 
 
 # --- the draft --------------------------------------------------------------------------------
@@ -172,6 +190,7 @@ class DraftFact:
     figures: list[DraftFigure]
     tags: list[str]
     questions: list[str]
+    page: int | None = None  # the PDF page the quote is on
     related: list[str] = field(default_factory=list)
     duplicate_of: list[tuple[str, str]] = field(default_factory=list)  # (fact id, why)
     related_back: list[str] = field(default_factory=list)  # existing facts to link back to this one
@@ -184,6 +203,8 @@ class DraftFact:
             "statement": self.statement,
             "quote": self.quote,
         }
+        if self.page is not None:
+            out["page"] = self.page
         if self.figures:
             out["figures"] = [f.to_yaml_dict() for f in self.figures]
         out["tags"] = self.tags
@@ -201,43 +222,103 @@ class Draft:
 
 
 def _is_finding(quote: str, unit: TextUnit, figures: Sequence[FigureSpan]) -> bool:
+    """A sentence or bullet that states something: a clause with a verb ("2,145 homes were
+    open"), or a bullet that completes its list's lead-in ("… are:"); never a fragment
+    ("inspection outcomes"), a heading or a note (kind "note": captions, links, contents)."""
+    if unit.kind not in ("sentence", "bullet"):
+        return False
     words = quote.split()
-    if figures:
-        return len(words) >= 2
-    return unit.kind in ("sentence", "bullet") and len(words) >= 5
+    if len(words) < (2 if figures else 5):
+        return False
+    return unit.introduced or has_verb(quote)
 
 
-def draft_article(text: str, source: Source, knowledge: Knowledge | None) -> Draft:
-    """One draft fact per sentence or bullet of ``text`` that states a figure or a finding."""
+def _tag_evidence(tags: TagModel) -> dict[str, frozenset[str]]:
+    """For each tag, the words that mark it: words of its facts that few other tags' facts use
+    ("joint", "targeted" for jtai), and the words of its own name."""
+    tag_count: dict[str, int] = {}
+    for vec in tags.weights.values():
+        for w in vec:
+            tag_count[w] = tag_count.get(w, 0) + 1
+    rare = max(2, len(tags.weights) // 8)
+    return {
+        tag: frozenset(w for w in vec if tag_count[w] <= rare) | frozenset(_stems(tag.replace("-", " ")))
+        for tag, vec in tags.weights.items()
+    }
+
+
+def _supported_tags(proposed: Sequence[str], quote: str, evidence: Mapping[str, frozenset[str]]) -> list[str]:
+    """The proposed tags the sentence's own words support: its tag's name, or two words that
+    mark it. A tag proposed from one shared common word ("homes", "run") is dropped."""
+    words = set(_stems(quote))
+    # Every word, stop words too, for the tag's name ("struggling to improve" is improvement).
+    every = set(STEMMER.stemWords(re.findall(r"[a-z]+", quote.lower())))
+    kept = []
+    for tag in proposed:
+        name = STEMMER.stemWords(tag.split("-"))
+        # "judged" supports judgements: the word's stem begins the name's.
+        named = all(any(n.startswith(w) and len(w) >= 4 for w in every) for n in name)
+        if named or len(words & evidence.get(tag, frozenset())) >= TAG_EVIDENCE_WORDS:
+            kept.append(tag)
+    return kept
+
+
+def _fact_id(source_id: str, statement: str, taken: set[str]) -> str:
+    """The source's id and the statement's first content words: unique against the knowledge,
+    this draft and any other source's draft (``slug`` numbers repeats)."""
+    words = slug(statement, set())
+    base = f"{source_id}-{words}"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def draft_article(
+    text: str,
+    source: Source,
+    knowledge: Knowledge | None,
+    page_starts: Sequence[int] | None = None,
+) -> Draft:
+    """One draft fact per sentence or bullet of ``text`` that states a figure or a finding.
+    ``page_starts`` (for a PDF: where each page starts in ``text``) gives each fact its page."""
     synonyms = dict(knowledge.synonyms) if knowledge else {}
     existing = list(knowledge.facts) if knowledge else []
     tags = TagModel.of(existing)
+    evidence = _tag_evidence(tags)
     taken = {f.id for f in existing}
     facts: list[DraftFact] = []
     block_figures: dict[int, list[DraftFigure]] = {}
+    # The period the latest sentence of each paragraph stated: for figures whose sentence states none.
+    block_period: dict[int, str] = {}
     skip = {source.title.strip()} | ({source.standfirst.strip()} if source.standfirst else set())
     for unit in split_units(text):
+        stated = period_mentions(unit.text_in(text))
+        context_period = block_period.get(unit.block)
+        if stated:
+            block_period[unit.block] = stated[-1].label
         if unit.kind not in ("sentence", "bullet") or unit.text_in(text).strip() in skip:
             continue
         span = quote_span(text, unit)
         if span is None:
             continue
         quote = clean_quote(text[span[0] : span[1]])
-        spans = find_figures(quote)
+        spans = counted_figures(quote)
         if not _is_finding(quote, unit, spans) or not verify_quote(quote, text):
             continue
         context = block_figures.setdefault(unit.block, [])
-        figures = read_figures(text, span, context, synonyms)
+        figures = read_figures(text, span, context, synonyms, context_period)
         context.extend(figures)
         statement = propose_statement(quote)
-        fid = slug(statement, taken)
         draft = DraftFact(
-            id=fid,
+            id=_fact_id(source.id, statement, taken),
             quote=quote,
             statement=statement,
             figures=figures,
-            tags=tags.propose(quote),
+            tags=_supported_tags(tags.propose(quote), quote, evidence),
             questions=propose_questions(statement, figures, synonyms),
+            page=bisect.bisect_right(page_starts, span[0]) if page_starts else None,
         )
         if knowledge:
             _compare_with_knowledge(draft, source, knowledge, synonyms)
@@ -248,8 +329,9 @@ def draft_article(text: str, source: Source, knowledge: Knowledge | None) -> Dra
 def _compare_with_knowledge(
     draft: DraftFact, source: Source, knowledge: Knowledge, synonyms: Mapping[str, str]
 ) -> None:
-    """Flag restatements of existing facts; propose ``related`` for the same measure in another
-    report edition (both ways: the existing fact must link back too)."""
+    """Flag restatements of existing facts (the same quote, or the same figure of the same
+    measure for the same date or period); propose ``related`` for the same measure at another
+    date or period (both ways: the existing fact must link back too)."""
     mine = _folded(draft.quote)
     related: list[tuple[float, str]] = []
     for fact in knowledge.facts:
@@ -268,12 +350,15 @@ def _compare_with_knowledge(
                 if not _same_kind(a.unit, a.value, b.unit, b.value):
                     continue
                 match = _measure_match(a.measure, b.measure, synonyms)
-                best = max(best, match)
-                if match and math.isclose(a.value, b.value, rel_tol=1e-3, abs_tol=1e-3):
-                    same_figure = True
-        if same_figure and _same_edition(source, other_source):
-            draft.duplicate_of.append((fact.id, "same figure and measure, same report edition"))
-        elif best and not _same_edition(source, other_source):
+                if not match:
+                    continue
+                if _same_period(a, source, b, other_source):
+                    same_figure = same_figure or math.isclose(a.value, b.value, rel_tol=1e-3, abs_tol=1e-3)
+                else:
+                    best = max(best, match)
+        if same_figure:
+            draft.duplicate_of.append((fact.id, "same figure and measure, same date or period"))
+        elif best:
             related.append((best, fact.id))
     draft.related = [fid for _, fid in sorted(related, reverse=True)[:MAX_RELATED]]
     draft.related_back = list(draft.related)
@@ -313,6 +398,8 @@ def render_draft(draft: Draft, made_from: str, fact_files: Mapping[str, str] | N
         lines.append(
             "    # No date found: give it, or keep null and add a date_note saying what the text establishes."
         )
+    if s.updated:
+        lines.append(f"    updated: {s.updated.isoformat()}")
     if s.date_note:
         lines.append(f"    date_note: {_scalar(s.date_note)}")
     lines.append(f"    url: {_scalar(s.url)}")
