@@ -58,6 +58,7 @@ def format_answer_text(answer: Answer) -> str:
         lines += textwrap.wrap(f'"{fact.quote}"', width=100, initial_indent="  > ", subsequent_indent="  > ")
         lines.append(
             f'  Source: {source.publisher}, "{source.title}", {source.published_label}; {source.report}'
+            + (f", p. {fact.page}" if fact.page else "")
             + (f" <{source.url}>" if source.url else "")
         )
         lines.append(f"  [fact {fact.id}, score {item.score:.2f}]")
@@ -428,7 +429,7 @@ def cmd_knowledge_draft(args: argparse.Namespace, settings: Settings) -> int:
     if sid in knowledge.sources_by_id or (folder / text_rel).exists():
         return refuse(f"source id '{sid}' already exists in {folder}: choose another --source-id")
     publisher = args.publisher or article.publisher
-    title = args.title or article.title
+    title = args.title or article.title  # a .txt's first line, a page's title
     for value, option in ((publisher, "--publisher"), (title, "--title"), (args.report, "--report")):
         if not value:
             return refuse(f"{option} is required: the article does not say it")
@@ -442,6 +443,7 @@ def cmd_knowledge_draft(args: argparse.Namespace, settings: Settings) -> int:
             title=title,
             standfirst=article.standfirst if article.standfirst != title else None,
             published=args.published or article.published,
+            updated=article.updated,
             url=article.url,
             report=args.report,
             report_year=year,
@@ -449,7 +451,7 @@ def cmd_knowledge_draft(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ValidationError as exc:
         return refuse("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-    draft = draft_article(article.text, source, knowledge)
+    draft = draft_article(article.text, source, knowledge, article.page_starts)
     if not draft.facts:
         return refuse(f"{args.path}: no sentence in the article states a figure or a finding")
     where = _fact_lines(folder)
@@ -588,9 +590,12 @@ def build_parser() -> argparse.ArgumentParser:
     trial.add_argument("question")
     trial.set_defaults(func=cmd_knowledge_try)
     dr = ksub.add_parser(
-        "draft", help="draft a source and its facts from an article (.txt or saved .html), outside the folder"
+        "draft",
+        help="draft a source and its facts from an article (.txt, saved .html or .pdf), outside the folder",
     )
-    dr.add_argument("path", help="the article: a .txt file or an .html page saved from the browser")
+    dr.add_argument(
+        "path", help="the article: a .txt file, an .html page saved from the browser, or a PDF with text"
+    )
     dr.add_argument("--source-id", required=True, help="id of the new source, e.g. example-news-2019-12-03")
     dr.add_argument("--publisher", help="who published it (default: the page's site name)")
     dr.add_argument("--title", help="the headline (default: the page's title, or the text's first line)")

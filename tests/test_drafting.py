@@ -10,7 +10,14 @@ import pytest
 import yaml
 from support.cli import run_cli
 
-from retrieval.drafting import coverage, draft_article, propose_statement, read_article
+from retrieval.drafting import (
+    DraftFact,
+    coverage,
+    draft_article,
+    propose_statement,
+    read_article,
+    render_draft,
+)
 from retrieval.figures import find_figures
 from retrieval.knowledge import Source, load_knowledge, require_knowledge, verify_quote
 from retrieval.textnorm import fold_for_match
@@ -181,7 +188,7 @@ def test_duplicates_and_related_across_editions(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert same.returncode == 0, same.stderr
-    assert "restates 'la-judgements-2017-18' (same figure and measure, same report edition)" in same.stdout
+    assert "restates 'la-judgements-2017-18' (same figure and measure, same date or period)" in same.stdout
     text = (tmp_path / "same-edition.draft.yaml").read_text(encoding="utf-8")
     assert "# DUPLICATE of fact 'la-judgements-2017-18'" in text
 
@@ -437,3 +444,259 @@ def test_read_article_strips_furniture_from_text_seeds() -> None:
     )
     assert article.text.strip() == curated.strip()
     assert read_article(LOCUM_SEED).published is not None
+
+
+# --- official-statistics pages (GOV.UK-like) -------------------------------------------------
+
+MAIN_FINDINGS = "\n".join(
+    [
+        "Main findings: children’s social care in England 2022",
+        "Published 7 July 2022",
+        "Updated 22 September 2022",
+        "",
+        "This release contains:",
+        "- inspection outcomes of local authority children’s services",
+        "- the number of children’s homes and places",
+        "- the number of providers",
+        "",
+        "1. Introduction",
+        "",
+        "This release covers Ofsted’s inspections of children’s social care providers in England.",
+        "",
+        "Summary",
+        "",
+        "As at 31 March 2022, there was a 7% increase in the number of children’s homes compared with"
+        " the previous year. There were 2,145 children’s homes, providing 10,000 places.",
+        "",
+        "Figure 1: Number of children’s homes, 2018 to 2022",
+        "",
+        "Between 1 April 2021 and 31 March 2022, Ofsted carried out 1,234 inspections of children’s"
+        " homes (Figure 1). Many inspections in 2020 were delayed by COVID-19.",
+        "",
+        "Local authorities own 434 children’s homes they run themselves. Council-run children’s homes"
+        " made up 20% of all homes.",
+        "",
+        "In London, 120 children’s homes were open in 2021 to 2022. The North West had the most"
+        " children’s homes, with 412 homes.",
+        "",
+        "For more information, visit the children’s social care statistics collection.",
+        "",
+    ]
+)
+
+
+def _main_findings_draft(knowledge_folder: Path | None = None, **source: object) -> list[DraftFact]:
+    fields: dict[str, object] = {
+        "id": "csc-main-findings-2022", "title": "Main findings: children’s social care in England 2022",
+        "report": "Children’s social care in England 2022", "report_year": 2022,
+    } | source  # fmt: skip
+    knowledge = require_knowledge(knowledge_folder or REPO / "knowledge")
+    return draft_article(MAIN_FINDINGS, _source(**fields), knowledge).facts
+
+
+def test_only_findings_become_facts_not_headings_notes_or_contents() -> None:
+    quotes = [f.quote for f in _main_findings_draft()]
+    for not_a_finding in (
+        "inspection outcomes",  # the bullets under "This release contains:"
+        "the number of providers",
+        "This release contains",
+        "This release covers",
+        "Introduction",
+        "Summary",
+        "Figure 1: Number",
+        "For more information",
+    ):
+        assert not any(not_a_finding in q for q in quotes), (not_a_finding, quotes)
+    assert "There were 2,145 children’s homes, providing 10,000 places." in quotes
+    # A finding's lead-in ends with ":", and its list items complete it: the items are facts.
+    text = "Head\n\nCommon features of councils that struggle are:\n\n- a lack of oversight of practice\n"
+    (fact,) = draft_article(text, _source(), None).facts
+    assert fact.quote == "a lack of oversight of practice"
+
+
+def test_txt_title_is_its_first_line_and_updated_is_not_published(tmp_path: Path) -> None:
+    (tmp_path / "release.txt").write_text(MAIN_FINDINGS, encoding="utf-8")
+    args = ["--source-id", "csc-2022", "--publisher", "Ofsted", "--report", "CSC in England 2022"]
+    out = run_cli("knowledge", "draft", "release.txt", *args, cwd=tmp_path)  # no --title
+    assert out.returncode == 0, out.stderr
+    (source,) = yaml.safe_load((tmp_path / "csc-2022.draft.yaml").read_text(encoding="utf-8"))["sources"]
+    assert source["title"] == "Main findings: children’s social care in England 2022"
+    assert (str(source["published"]), str(source["updated"])) == ("2022-07-07", "2022-09-22")
+    article = read_article(tmp_path / "release.txt")
+    assert article.updated is not None and article.published is not None
+    only_updated = tmp_path / "updated.txt"
+    only_updated.write_text(MAIN_FINDINGS.replace("Published 7 July 2022\n", ""), encoding="utf-8")
+    assert read_article(only_updated).published is None
+
+
+def test_fact_ids_carry_the_source_id_and_never_repeat() -> None:
+    homes = "There were 2,145 children’s homes in England"
+    text = f"Head\n\n{homes}.\n\n{homes}!\n"
+    knowledge = require_knowledge(REPO / "knowledge")
+    one = [f.id for f in draft_article(text, _source(id="release-a"), knowledge).facts]
+    other = [f.id for f in draft_article(text, _source(id="release-b"), knowledge).facts]
+    assert len(one) == 2 and len(set(one)) == 2 and all(i.startswith("release-a-") for i in one)
+    assert not set(one) & set(other)
+    assert not set(one) & {f.id for f in knowledge.facts}
+
+
+def _knowledge_with_main_findings(tmp_path: Path) -> Path:
+    """Today's knowledge plus one fact of the 2022 main-findings release."""
+    folder = copy_knowledge(tmp_path)
+    (folder / "sources" / "csc-main-findings-2022.txt").write_text(MAIN_FINDINGS, encoding="utf-8")
+    release = {
+        "sources": [
+            {"id": "csc-main-findings-2022", "publisher": "Ofsted", "title": "Main findings",
+             "published": None, "url": None, "report": "Children’s social care in England 2022",
+             "report_year": 2022,
+             "text_file": "sources/csc-main-findings-2022.txt"}
+        ],
+        "facts": [
+            {"id": "homes-increase-2022", "source": "csc-main-findings-2022",
+             "statement": "There was a 7% increase in the number of children's homes.",
+             "quote": "there was a 7% increase in the number of children’s homes compared with the previous"
+                      " year",
+             "figures": [{"text": "7%", "value": 7, "unit": "%", "measure": "increase in children's homes",
+                          "period": "31 March 2022"}],
+             "questions": ["How much did the number of children's homes go up?"]},
+        ],
+    }  # fmt: skip
+    (folder / "facts" / "main-findings.yaml").write_text(yaml.safe_dump(release, allow_unicode=True), "utf-8")
+    return folder
+
+
+def test_releases_of_one_year_are_two_editions_judged_by_measure_and_period(tmp_path: Path) -> None:
+    folder = _knowledge_with_main_findings(tmp_path)
+    fostering = (
+        "Fostering in England 2021 to 2022\n\n"
+        "As at 31 March 2022, there was a 7% increase in the number of fostering households.\n\n"
+        "As at 31 March 2021, there was a 7% increase in the number of children’s homes.\n"
+    )
+    source = _source(id="fostering-2022", report="Fostering in England 2021 to 2022", report_year=2022)
+    households, homes = draft_article(fostering, source, require_knowledge(folder)).facts
+    # Same year, same value, another measure: neither a duplicate nor related.
+    assert households.duplicate_of == [] and households.related == []
+    # The same measure for another date: related, not a duplicate.
+    assert homes.duplicate_of == [] and homes.related == ["homes-increase-2022"]
+    # The same measure, value and date from the same release is a duplicate.
+    again = draft_article(
+        MAIN_FINDINGS, _source(report="Children’s social care in England 2022"), require_knowledge(folder)
+    )
+    flagged = [f for f in again.facts if f.duplicate_of]
+    assert [f.figures[0].text for f in flagged] == ["7%"]
+
+
+def test_a_possessive_is_part_of_what_is_counted() -> None:
+    by_text = {g.text: g for f in _main_findings_draft() for g in f.figures}
+    for text in ("2,145", "434", "120"):
+        assert (by_text[text].unit, by_text[text].measure) == ("children's homes", "children's homes")
+    assert by_text["7%"].measure == "increase in children's homes"
+    facts = {f.quote: f for f in _main_findings_draft()}
+    questions = facts["Local authorities own 434 children’s homes they run themselves."].questions
+    assert not any("children children" in q for q in questions), questions
+    # The owner of what follows is still what is counted: "152 local authorities’ services".
+    (fact,) = draft_article(
+        "Head\n\nThere are 152 local authorities’ children’s services in England.\n", _source(), None
+    ).facts
+    assert fact.figures[0].unit == "local authorities"
+
+
+def test_labels_are_not_figures_in_drafts_or_coverage(tmp_path: Path) -> None:
+    texts = [g.text for f in _main_findings_draft() for g in f.figures]
+    assert "19" not in texts and "1" not in texts
+    folder = _knowledge_with_main_findings(tmp_path)
+    report = {c.source_id: c for c in coverage(require_knowledge(folder))}["csc-main-findings-2022"]
+    uncovered = [f for f, _ in report.uncovered_figures]
+    assert "19" not in uncovered and "1" not in uncovered and "2,145" in uncovered
+
+
+def test_tags_need_the_sentences_own_words() -> None:
+    facts = {f.quote: f for f in _main_findings_draft()}
+    assert "jtai" not in facts["Council-run children’s homes made up 20% of all homes."].tags
+    assert all("jtai" not in f.tags for f in facts.values())
+    jtai = "Head\n\nOfsted carried out joint targeted area inspections (JTAIs) in seven local authorities.\n"
+    (fact,) = draft_article(jtai, _source(), require_knowledge(REPO / "knowledge")).facts
+    assert "jtai" in fact.tags
+
+
+def test_figures_get_the_period_and_region_the_text_states() -> None:
+    facts = _main_findings_draft()
+    by_text = {g.text: g for f in facts for g in f.figures}
+    assert by_text["7%"].period == "31 March 2022"
+    assert by_text["2,145"].period == "31 March 2022"  # from the sentence before, same paragraph
+    assert by_text["1,234"].period == "1 April 2021 to 31 March 2022"
+    assert (by_text["120"].period, by_text["120"].place) == ("2021 to 2022", "London")
+    assert by_text["412"].place == "North West"
+    assert by_text["434"].period is None and by_text["434"].place is None  # none stated
+    rendered = render_draft(draft_article(MAIN_FINDINGS, _source(), None), "x")
+    assert 'period: "1 April 2021 to 31 March 2022"' in rendered and 'place: "London"' in rendered
+    assert "place:" not in next(x for x in rendered.splitlines() if '"434"' in x)
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+# A two-page release: made from fostering-2022.html (beside it) with LibreOffice
+# (`soffice --headless --convert-to pdf:writer_web_pdf_Export fostering-2022.html`).
+FOSTERING_PDF = REPO / "tests" / "data" / "drafting" / "fostering-2022.pdf"
+
+
+def test_pdf_is_drafted_from_its_text_with_each_quotes_page(tmp_path: Path) -> None:
+    args = ["--source-id", "fostering-2022", "--publisher", "Ofsted", "--report", "Fostering in England 2022"]
+    out = run_cli("knowledge", "draft", str(FOSTERING_PDF), *args, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    saved = (tmp_path / "sources" / "fostering-2022.txt").read_text(encoding="utf-8")
+    draft = yaml.safe_load((tmp_path / "fostering-2022.draft.yaml").read_text(encoding="utf-8"))
+    assert draft["sources"][0]["title"] == "Fostering in England 1 April 2021 to 31 March 2022: main findings"
+    assert str(draft["sources"][0]["published"]) == "2022-11-10"
+    pages = {f["quote"]: f["page"] for f in draft["facts"]}
+    assert all(verify_quote(q, saved) for q in pages)
+    # A sentence wrapped over two lines of the PDF is one quote.
+    assert (
+        pages["Local authorities’ own fostering services approved 1,920 new households over the same period."]
+        == 1
+    )
+    assert pages["In London, 3,560 children were placed with foster carers at 31 March 2022."] == 1
+    assert pages["In the North West, 8,970 children were in foster care on 31 March 2022."] == 2
+    assert (
+        pages["Around 13% of fostering households were connected persons (family and friends) households."]
+        == 2
+    )
+    assert not any("For more information" in q for q in pages)
+    # Reviewed, the draft loads, and the page is in the citation.
+    folder = copy_knowledge(tmp_path)
+    shutil.copy(tmp_path / "sources" / "fostering-2022.txt", folder / "sources" / "fostering-2022.txt")
+    reviewed = (
+        (tmp_path / "fostering-2022.draft.yaml").read_text(encoding="utf-8").replace("    draft: true\n", "")
+    )
+    (folder / "facts" / "fostering.yaml").write_text(reviewed, encoding="utf-8")
+    knowledge = require_knowledge(folder)
+    fact = next(f for f in knowledge.facts if f.quote.startswith("In the North West"))
+    from bot.blocks import citation
+
+    assert citation(knowledge.source_of(fact), fact.page).endswith("Fostering in England 2022, p. 2")
+
+
+def test_a_pdf_without_text_is_refused(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_blank_page(width=595, height=842)
+    with (tmp_path / "scan.pdf").open("wb") as fh:
+        writer.write(fh)
+    out = run_cli(
+        "knowledge",
+        "draft",
+        "scan.pdf",
+        "--source-id",
+        "scan",
+        "--publisher",
+        "X",
+        "--report",
+        "R",
+        cwd=tmp_path,
+    )
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no text layer" in lines[0], out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scan.pdf"]
