@@ -230,7 +230,18 @@ def _is_finding(quote: str, unit: TextUnit, figures: Sequence[FigureSpan]) -> bo
     words = quote.split()
     if len(words) < (2 if figures else 5):
         return False
-    return unit.introduced or has_verb(quote)
+    return unit.introduced or has_verb(quote) or _names_a_publication(quote)
+
+
+# "The Annual Report of Her Majesty’s Chief Inspector of … 2017/18": a line that is the full
+# name of a publication says which edition the article is about (a fact people ask for).
+_PUBLICATION_WORD = re.compile(r"\b(?:Report|Review|Statistics|Survey|Bulletin|Release|Inquiry)\b")
+
+
+def _names_a_publication(line: str) -> bool:
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z’'-]*", line) if len(w) > 3]
+    capitalised = sum(w[0].isupper() for w in words)
+    return len(words) >= 5 and capitalised >= 0.7 * len(words) and bool(_PUBLICATION_WORD.search(line))
 
 
 def _tag_evidence(tags: TagModel) -> dict[str, frozenset[str]]:
