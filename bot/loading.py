@@ -21,17 +21,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _encoders: dict[str, SentenceEncoder] = {}
+# The folder of the encoder tuned on the knowledge without its hand-written questions, beside the
+# tuned one: what `eval --without-example-questions` and `calibrate` measure with.
+WITHOUT_QUESTIONS_SUFFIX = "-without-questions"
 _encoders_lock = threading.Lock()
 
 
-def embedding_model_path(model_name: str) -> str:
+def embedding_model_path(model_name: str, tuned_dir: Path = TUNED_MODEL_DIR) -> str:
     """What sentence-transformers loads for EMBEDDING_MODEL: "tuned" is the encoder `make model`
-    builds (built now, once, if it is not there yet); any other value passes through."""
+    builds in ``tuned_dir`` (built now, once, if it is not there yet); any other value passes through."""
     if model_name != TUNED_MODEL:
         return model_name
-    if read_tuned_name(TUNED_MODEL_DIR) is None:
-        build_tuned_encoder(TUNED_MODEL_DIR, require_knowledge(DEFAULT_KNOWLEDGE_DIR))
-    return str(TUNED_MODEL_DIR)
+    if read_tuned_name(tuned_dir) is None:
+        build_tuned_encoder(tuned_dir, require_knowledge(DEFAULT_KNOWLEDGE_DIR))
+    return str(tuned_dir)
 
 
 def build_tuned_encoder(
@@ -41,11 +44,13 @@ def build_tuned_encoder(
     base_model: str = BUNDLED_MODEL,
     rebuild: bool = False,
     progress: Callable[[str], None] = log.info,
+    rebuild_when_stale: bool = False,
 ) -> str:
     """The tuned encoder in ``output_dir``, built from ``base_model`` unless it is there (or
     always, with ``rebuild``: `make model`, ``ofsted-bot tune-encoder``); without make, the first
     load builds it (1-2 minutes). Under a lock, so that processes starting together build it
-    once. Returns its name."""
+    once. ``rebuild_when_stale``: also build it again when it was tuned on other knowledge.
+    Returns its name."""
     from retrieval.tuning import TuningRecipe, fine_tune_encoder  # imports torch
 
     base_path = embedding_model_path(base_model)  # before the lock: "tuned" may build itself
@@ -54,7 +59,12 @@ def build_tuned_encoder(
         with open(output_dir.parent / f".{output_dir.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             built = read_tuned_name(output_dir)
-            if built is not None and not rebuild:  # e.g. another process built it meanwhile
+            # e.g. another process built it meanwhile
+            if (
+                built is not None
+                and not rebuild
+                and not (rebuild_when_stale and _tuned_on_other(built, knowledge))
+            ):
                 return built
             if not rebuild:
                 log.warning("the tuned encoder is not built: building it in %s (1-2 min, once)", output_dir)
@@ -67,12 +77,41 @@ def build_tuned_encoder(
         ) from exc
 
 
-def shared_encoder(model_name: str) -> SentenceEncoder:
-    """One encoder per model per process: a reload reuses the loaded model."""
+def _tuned_on_other(tuned_name: str, knowledge: Knowledge) -> bool:
+    """Whether a tuned encoder's name records other training texts than this knowledge's."""
+    from retrieval.tuning import TrainingTexts
+
+    return tuned_name.partition("#")[2] != TrainingTexts.from_knowledge(knowledge).digest()
+
+
+def shared_encoder(model_name: str, tuned_dir: Path = TUNED_MODEL_DIR) -> SentenceEncoder:
+    """One encoder per model per process: a reload reuses the loaded model, unless the tuned
+    encoder's folder now holds a newer one (tuned again for changed knowledge)."""
+    key = f"{model_name}@{tuned_dir}" if model_name == TUNED_MODEL else model_name
     with _encoders_lock:
-        if model_name not in _encoders:
-            _encoders[model_name] = load_encoder(embedding_model_path(model_name))
-        return _encoders[model_name]
+        loaded = _encoders.get(key)
+        if loaded is None or (model_name == TUNED_MODEL and read_tuned_name(tuned_dir) != loaded.name):
+            _encoders[key] = load_encoder(embedding_model_path(model_name, tuned_dir))
+        return _encoders[key]
+
+
+def without_questions_model_dir(tuned_dir: Path = TUNED_MODEL_DIR) -> Path:
+    return tuned_dir.with_name(f"{tuned_dir.name}{WITHOUT_QUESTIONS_SUFFIX}")
+
+
+def index_without_example_questions(settings: Settings) -> FactIndex:
+    """The knowledge with every hand-written example question removed, indexed as the product
+    would index it had an admin written none: with EMBEDDING_MODEL=tuned, by an encoder tuned on
+    that knowledge alone (built beside the tuned one, again whenever the knowledge changes)."""
+    knowledge = require_knowledge(settings.knowledge_dir).without_example_questions()
+    model = settings.embedding_model
+    if model == TUNED_MODEL:
+        model_dir = without_questions_model_dir(settings.tuned_model_dir)
+        build_tuned_encoder(model_dir, knowledge, rebuild_when_stale=True)
+        encoder = load_encoder(str(model_dir))
+    else:
+        encoder = shared_encoder(model, settings.tuned_model_dir)
+    return FactIndex.build(knowledge, encoder, cache_dir=settings.cache_dir)
 
 
 def load_fact_index(
@@ -80,7 +119,7 @@ def load_fact_index(
 ) -> FactIndex:
     """Validate the knowledge folder and build its index; raises KnowledgeError on any error."""
     knowledge = require_knowledge(settings.knowledge_dir, extra_files)
-    encoder = shared_encoder(settings.embedding_model)
+    encoder = shared_encoder(settings.embedding_model, settings.tuned_model_dir)
     index = FactIndex.build(knowledge, encoder, cache_dir=settings.cache_dir, show_progress=show_progress)
     warm_up(index)
     return index

@@ -24,6 +24,7 @@ from retrieval.asking import (
     defined_term,
     gives_answer_kind,
     grades_named,
+    months_in,
     quotes_speaker,
     services_named,
     without_years,
@@ -40,7 +41,7 @@ from retrieval.figures import figure_values
 from retrieval.index import FactIndex
 from retrieval.knowledge import Fact, Source
 from retrieval.lexical import QueryTerms, tokenize
-from retrieval.places import names_council_area
+from retrieval.places import names_council_area, regions_in
 from retrieval.wording import Correction, normalise_units, strip_framing
 
 # Why a fact is in ``Answer.answers``: the best match, or the same measure from another report
@@ -389,6 +390,17 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
     asked_years = years_in(scored.question.text)
     if asked_years and not period_covered(asked_years, index.fact_years[best]):
         return "other_period", other_period_note(index, asked_years)
+    asked_months = months_in(scored.question.text)
+    if asked_months and index.fact_months[best] and not asked_months & index.fact_months[best]:
+        # "as at 31 March 2018" is not "as at 30 September 2018", though both are 2018
+        dates = " and ".join(index.fact_dates[best])
+        return (
+            "other_period",
+            f"I don't have that for the date you asked; the nearest facts I know are for {dates}.",
+        )
+    regions = sorted(regions_in(scored.question.text) - index.fact_regions[best])
+    if regions:
+        return "other_place", f"The nearest facts I know give no figure for {' or '.join(regions)}."
     if not asked_years and PREVIOUS_EDITION.search(scored.question.text):
         wanted = period_wanted(index, scored.question.text)
         if wanted is not None and not wanted[best]:

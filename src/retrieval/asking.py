@@ -367,6 +367,27 @@ def names_period(text: str) -> bool:
     return bool(years_in(text)) or bool(PREVIOUS_EDITION.search(text)) or bool(NOW.search(text))
 
 
+_MONTH = re.compile(
+    r"\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may(?=\s+\d)|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?",
+    re.IGNORECASE,
+)
+# A date as statistics give it: "31 March 2022", "30 September 2018".
+DAY_MONTH_YEAR = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)? (?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December) (?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def months_in(text: str) -> frozenset[int]:
+    """Months a text names (1-12): "as at 31 March 2018" -> {3}, "sept 18" -> {9}."""
+    return frozenset(MONTH_NUMBERS[m.group(1).lower()[:3]] for m in _MONTH.finditer(text))
+
+
+MONTH_NUMBERS = {name[:3]: i + 1 for i, name in enumerate(MONTH_NAMES)}
+
+
 def years_in(text: str) -> frozenset[int]:
     """Years a text names: "2017/18" -> {2017, 2018}, "by 2025" -> {2025}."""
     years: set[int] = set()

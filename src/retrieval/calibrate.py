@@ -118,16 +118,24 @@ DEFAULT_TARGET_DECLINED = 0.93
 
 
 def calibrate(
-    index: FactIndex,
+    indexes: Sequence[FactIndex],
     sets: Mapping[str, QuestionSet],
     target_declined: float = DEFAULT_TARGET_DECLINED,
     config: MatchingConfig = DEFAULT_MATCHING,
     repeats: int = 9,
 ) -> tuple[tuple[DecisionModel, ...], dict[str, dict[str, float]]]:
-    """The fitted models (with pair components for this index's encoder, then one for any
+    """The fitted models (with pair components for the first index's encoder, then one for any
     encoder), and for each the cross-validated figures its threshold was chosen on. ``sets``:
-    the tuning question sets by name."""
-    rows = [row for name, qs in sets.items() for row in calibration_rows(index, qs, config, name)]
+    the tuning question sets by name; every set is scored on every index (the knowledge with and
+    without its hand-written questions), so the decision does not hang on how many questions a
+    fact has, and a set stays one writer, held out whole, across the indexes."""
+    index = indexes[0]
+    rows = [
+        row
+        for each in indexes
+        for name, qs in sets.items()
+        for row in calibration_rows(each, qs, config, name)
+    ]
     fitted_on = list(sets)
     with_pairs, with_pairs_figures = _fit(
         rows, fitted_on, target_declined, repeats, PAIR_COMPONENTS, PAIR_REGULARISATION, index.encoder.name

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.asking import without_asker_role, years_in
+from retrieval.asking import DAY_MONTH_YEAR, months_in, without_asker_role, years_in
 from retrieval.encoder import (
     BUNDLED_MODEL,
     BUNDLED_MODEL_NAME,
@@ -33,6 +33,7 @@ from retrieval.encoder import (
     load_encoder,
 )
 from retrieval.figures import figure_values
+from retrieval.generated_questions import generated_questions
 from retrieval.knowledge import Fact, Figure, Knowledge
 from retrieval.lexical import (
     STOPWORDS,
@@ -45,7 +46,7 @@ from retrieval.lexical import (
     synonym_table,
     tokenize,
 )
-from retrieval.places import places_in
+from retrieval.places import places_in, regions_in
 from retrieval.wording import ORDINARY_ZIPF, SpellingCorrector, english_zipf, word_counts
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,28 @@ def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
     A label's aside names other editions ("2016/17 (the edition before 2017/18)"), not this one's."""
     source = knowledge.source_of(fact)
     label = re.sub(r"\([^)]*\)", " ", source.report)
-    years = set(years_in(f"{claim_text(fact)} {label} {source.report_title or ''}"))
+    years = set(years_in(f"{claim_text(fact)} {figure_periods(fact)} {label} {source.report_title or ''}"))
     if source.published is not None:
         years.add(source.published.year)
     if source.report_year is not None:
         years.add(source.report_year)
     return frozenset(years)
+
+
+def figure_periods(fact: Fact) -> str:
+    """The dates or periods its figures are for, as the knowledge words them."""
+    return "; ".join(dict.fromkeys(f.period for f in fact.figures if f.period))
+
+
+def fact_dates(fact: Fact) -> tuple[str, ...]:
+    """The dates a fact states ("31 March 2022"): in its figures' periods or in its claim."""
+    text = f"{figure_periods(fact)}\n{claim_text(fact)}"
+    return tuple(dict.fromkeys(" ".join(m.group(0).split()) for m in DAY_MONTH_YEAR.finditer(text)))
+
+
+def fact_regions(fact: Fact) -> frozenset[str]:
+    """England's regions a fact names: in its claim or as the place its figures are for."""
+    return regions_in(f"{claim_text(fact)}\n" + "\n".join(f.place or "" for f in fact.figures))
 
 
 def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
@@ -113,11 +130,20 @@ def is_share(figure: Figure) -> bool:
     return figure.unit == "%" or (0 < figure.value < 1)
 
 
-def fact_texts(fact: Fact) -> list[tuple[str, str]]:
-    """(kind, text) pairs embedded for a fact."""
+def fact_texts(fact: Fact, knowledge: Knowledge) -> list[tuple[str, str]]:
+    """(kind, text) pairs embedded for a fact: its statement, quote, hand-written questions and
+    the questions generated from its fields (generated_questions.py)."""
     texts = [("statement", fact.statement), ("quote", fact.quote)]
     texts += [("question", q) for q in fact.questions]
+    texts += [("generated", q) for q in generated_for(fact, knowledge)]
     return texts
+
+
+def generated_for(fact: Fact, knowledge: Knowledge) -> tuple[str, ...]:
+    """The fact's generated questions that no hand-written question already says."""
+    written = set(fact.questions)
+    generated = generated_questions(fact, knowledge.source_of(fact), knowledge.synonyms)
+    return tuple(q for q in generated if q not in written)
 
 
 # Above this many vectors a search is two-stage (centroids, then the best facts exactly).
@@ -161,6 +187,11 @@ class FactIndex:
     # question's thing counted must be found in
     claim_tokens: tuple[frozenset[str], ...]
     fact_years: tuple[frozenset[int], ...]  # per fact: the years its claim and its edition name
+    # per fact: the dates it states ("31 March 2022") and their months; a question naming another
+    # month is not about it
+    fact_dates: tuple[tuple[str, ...], ...]
+    fact_months: tuple[frozenset[int], ...]
+    fact_regions: tuple[frozenset[str], ...]  # per fact: England's regions it is about
     claim_figure_values: tuple[frozenset[float], ...]  # per fact: the values of its claim's figures
     fact_editions: np.ndarray  # (facts,) the report year of each fact's source (0 when unknown)
     has_money_figure: np.ndarray  # (facts,) 1.0 where a figure is an amount of money
@@ -184,7 +215,9 @@ class FactIndex:
         show_progress: bool | None = None,
     ) -> FactIndex:
         rows: list[tuple[int, str, str]] = [
-            (i, kind, text) for i, fact in enumerate(knowledge.facts) for kind, text in fact_texts(fact)
+            (i, kind, text)
+            for i, fact in enumerate(knowledge.facts)
+            for kind, text in fact_texts(fact, knowledge)
         ]
         texts = [text for _, _, text in rows]
         if show_progress is None:
@@ -213,6 +246,7 @@ class FactIndex:
             vocabulary.update(tokenize(text))
         synonym_words = [f"{word} {meaning}" for word, meaning in dict(knowledge.synonyms).items()]
         claims = [claim_text(f) for f in knowledge.facts]
+        dates = [fact_dates(f) for f in knowledge.facts]
         return cls(
             knowledge=knowledge,
             encoder=encoder,
@@ -235,6 +269,9 @@ class FactIndex:
             ),
             claim_tokens=tuple(frozenset(tokenize(c)) for c in claims),
             fact_years=tuple(fact_years(f, knowledge) for f in knowledge.facts),
+            fact_dates=tuple(dates),
+            fact_months=tuple(months_in(" ".join(d)) for d in dates),
+            fact_regions=tuple(fact_regions(f) for f in knowledge.facts),
             claim_figure_values=tuple(figure_values(c) for c in claims),
             fact_editions=np.array([knowledge.source_of(f).report_year or 0 for f in knowledge.facts]),
             has_money_figure=np.array(
@@ -363,6 +400,7 @@ __all__ = [
     "fact_document",
     "fact_texts",
     "fact_years",
+    "generated_for",
     "load_encoder",
     "name_words",
     "same_evidence",

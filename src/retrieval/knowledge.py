@@ -45,6 +45,12 @@ class Figure(_Strict):
     value: float
     unit: str | None = None
     measure: str = Field(min_length=1)
+    # The date or period the figure is for, as the source words it ("31 March 2022",
+    # "2021 to 2022", "2017/18"); None means the source's own report period. A question naming
+    # another date is never answered with this figure as if it were for that date.
+    period: str | None = None
+    # Where the figure is for ("England", "North West"); None means England as a whole.
+    place: str | None = None
 
 
 class Source(_Strict):
@@ -159,6 +165,12 @@ class Knowledge:
 
     def source_of(self, fact: Fact) -> Source:
         return self.sources_by_id[fact.source]
+
+    def without_example_questions(self) -> Knowledge:
+        """The same knowledge with every hand-written example question removed: what an admin's
+        new source looks like, for measuring how well facts are found from their fields alone."""
+        facts = tuple(f.model_copy(update={"questions": []}) for f in self.facts)
+        return Knowledge(self.folder, self.sources, facts, self.source_texts, self.files, self.synonyms)
 
     @property
     def reports(self) -> list[str]:

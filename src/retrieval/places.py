@@ -108,3 +108,29 @@ def places_in(text: str) -> tuple[str, ...]:
         ):
             found.append(name)
     return tuple(dict.fromkeys(found))
+
+
+# England's nine regions, by the names official statistics use: a figure for England is not a
+# figure for one of them, and one region's is not another's.
+ENGLISH_REGIONS = (
+    "North East",
+    "North West",
+    "Yorkshire and the Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+)
+_REGION_PATTERNS = tuple(
+    (region, re.compile(rf"(?<![\w-]){re.escape(written)}(?![\w-])", re.IGNORECASE))
+    for region in ENGLISH_REGIONS
+    # "north-east" as well as "north east"; "Yorkshire" alone is its region
+    for written in {region, region.replace(" ", "-", 1), region.split(" and ")[0]}
+)
+
+
+def regions_in(text: str) -> frozenset[str]:
+    """England's regions a text names, by their official names ("in the north-east" -> North East)."""
+    return frozenset(region for region, pattern in _REGION_PATTERNS if pattern.search(text))

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrieval.encoder import TUNING_FILE, SentenceEncoder
+from retrieval.index import generated_for
 from retrieval.knowledge import Knowledge
 
 if TYPE_CHECKING:
@@ -59,8 +60,9 @@ class TrainingTexts:
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> TrainingTexts:
-        texts = tuple((f.statement, f.quote, *f.questions) for f in knowledge.facts)
-        anchors = tuple((i, q) for i, f in enumerate(knowledge.facts) for q in f.questions)
+        asked = [(*f.questions, *generated_for(f, knowledge)) for f in knowledge.facts]
+        texts = tuple((f.statement, f.quote, *q) for f, q in zip(knowledge.facts, asked, strict=True))
+        anchors = tuple((i, q) for i, questions in enumerate(asked) for q in questions)
         return cls(texts, anchors)
 
     def digest(self) -> str:
@@ -102,11 +104,11 @@ def fine_tune_encoder(
     ``tuning.json``, to ``output_dir``. Returns the tuned model's name."""
     import torch  # heavy, and only this command trains
 
-    if not knowledge.facts or not any(f.questions for f in knowledge.facts):
-        raise ValueError("the knowledge has no example questions to tune on")
+    training = TrainingTexts.from_knowledge(knowledge)
+    if not training.anchors:
+        raise ValueError("the knowledge has no facts to tune on")
     torch.manual_seed(recipe.seed)
     rng = random.Random(recipe.seed)
-    training = TrainingTexts.from_knowledge(knowledge)
     model = base.model
     optimiser = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate)
     total = recipe.epochs * (len(training.anchors) // recipe.batch_size)

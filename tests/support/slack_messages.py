@@ -38,10 +38,11 @@ def dm_event(channel: str, text: str, ts: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def ask(slack: SignedSlackClient, standin: SlackStandin, text: str) -> RecordedCall:
-    """``/ofsted text``, acknowledged with 200; the reply the bot then posted to its response_url."""
+def ask(slack: SignedSlackClient, standin: SlackStandin, text: str, user: str = ASKER_ID) -> RecordedCall:
+    """``/ofsted text`` from ``user``, acknowledged with 200; the reply the bot then posted to its
+    response_url."""
     name = slack.unique("cmd-")
-    result = slack.slash_command(text, standin.response_url(name))
+    result = slack.slash_command(text, standin.response_url(name), user_id=user)
     assert result.status == 200
     return standin.wait_for_response(name)
 
