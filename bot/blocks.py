@@ -445,6 +445,9 @@ def status_blocks(index: Any, reloader: Any, settings: Any, store: Any = None) -
         f"Files: {', '.join(k.files)}",
         f"Model: {index.encoder.name}",
     ]
+    tuner = getattr(reloader, "tuner", None)
+    if tuner is not None and tuner.status_line():
+        lines.append(tuner.status_line())
     last = getattr(reloader, "last", None)
     if last is not None:
         lines.append(f"Last reload ({last.trigger}, {last.at:%Y-%m-%d %H:%M:%S} UTC): {last.summary()}")

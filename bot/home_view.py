@@ -66,6 +66,7 @@ class AdminInfo:
     knowledge_dir: str
     gaps_report: str  # ``Admin.gaps_report(since_days=7)``, plain text
     can_reload: bool  # False when this process has no reloader
+    tuning: str = ""  # the encoder tuner's status line (bot.tuner), "" when there is none
 
 
 # --- pieces -----------------------------------------------------------------------------------
@@ -173,6 +174,8 @@ def admin_blocks(info: AdminInfo, knowledge: Knowledge | None, room: int) -> lis
         f"• Model: {escape_mrkdwn(info.model or 'not loaded')}",
         f"• Folder: {escape_mrkdwn(truncate(info.knowledge_dir, 500))}",
     ]
+    if info.tuning:
+        status.append(f"• {escape_mrkdwn(info.tuning)}")
     if knowledge is not None:
         status.append(f"• Files: {_plural(len(knowledge.files), 'file')}")
     out: list[Block] = [

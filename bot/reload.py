@@ -29,6 +29,7 @@ from retrieval.knowledge import KnowledgeError, KnowledgeIssue
 
 if TYPE_CHECKING:
     from bot.store import FeedbackStore
+    from bot.tuner import EncoderTuner
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ class KnowledgeReloader:
     # Called after every reload, good or not (ReplicaSync reports it to the other replicas).
     after_reload: Callable[[ReloadResult], None] | None = None
     replicas: ReplicaSync | None = None
+    # Tunes the encoder again, in the background, when a reload loads knowledge it was not tuned on.
+    tuner: EncoderTuner | None = None
     last: ReloadResult | None = None
     loaded_at: dt.datetime | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -124,6 +127,8 @@ class KnowledgeReloader:
                     encoded=index.encoded_count,
                 )
             self.last = result
+            if result.ok and self.tuner is not None:
+                self.tuner.after_load(index)
         log.info("knowledge %s: %s", trigger, result.summary())
         if self.after_reload is not None:
             try:

@@ -35,6 +35,7 @@ from bot.app import build_app, build_client
 from bot.reload import IndexHolder, KnowledgeReloader, ReloadResult, ReplicaSync, default_replica_id
 from bot.settings import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Settings, SettingsError, configuration_error
 from bot.store import FeedbackStore, StoreUnavailable
+from bot.tuner import EncoderTuner
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -232,7 +233,8 @@ def serve(settings: Settings) -> int:
 
     try:
         settings.check_slack()
-        embedding_model_path(settings.embedding_model)  # the tuned encoder, built now if need be
+        # the tuned encoder, built now if need be
+        embedding_model_path(settings.embedding_model, settings.tuned_model_dir)
     except SettingsError as exc:
         print(configuration_error(exc), file=sys.stderr)
         return EXIT_USAGE
@@ -270,6 +272,7 @@ def serve(settings: Settings) -> int:
         load=lambda s: load_fact_index(s, show_progress=False),
         on_failure=AdminNotifier(client, settings.admin_user_ids),
     )
+    reloader.tuner = EncoderTuner(settings, reloader.reload)
     sync = ReplicaSync(store, reloader, replica_id=replica_id)
     app = build_app(settings, holder, reloader=reloader, store=store, client=client)
 

@@ -39,6 +39,10 @@ class Settings:
     knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     cache_dir: Path = Path(".cache/embeddings")
+    # Where the tuned encoder is built (EMBEDDING_MODEL=tuned), and whether the running bot tunes
+    # it again, in the background, when the knowledge changes.
+    tuned_model_dir: Path = TUNED_MODEL_DIR
+    auto_tune: bool = True
     log_level: str = "INFO"
     # Slack
     slack_bot_token: str | None = None
@@ -119,6 +123,8 @@ class Settings:
             knowledge_dir=Path(get("KNOWLEDGE_DIR") or defaults.knowledge_dir),
             embedding_model=get("EMBEDDING_MODEL") or DEFAULT_EMBEDDING_MODEL,
             cache_dir=Path(get("CACHE_DIR") or defaults.cache_dir),
+            tuned_model_dir=Path(get("TUNED_MODEL_DIR") or defaults.tuned_model_dir),
+            auto_tune=get_bool("AUTO_TUNE", True),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),

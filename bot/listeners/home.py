@@ -49,6 +49,7 @@ def admin_info(admin: Admin) -> home_view.AdminInfo:
         knowledge_dir=str(admin.settings.knowledge_dir),
         gaps_report=gaps,
         can_reload=reloader is not None,
+        tuning=reloader.tuner.status_line() if reloader is not None and reloader.tuner is not None else "",
     )
 
 

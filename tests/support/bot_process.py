@@ -52,6 +52,10 @@ def bot_env(**overrides: str | None) -> dict[str, str]:
             "TRANSFORMERS_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
             "DATABASE_URL": "sqlite://",
+            # The servers under test answer from copies of the knowledge that tests change: they
+            # never tune the repo's shared encoder again (test_knowledge_growth's own server tunes
+            # its own copy).
+            "AUTO_TUNE": "off",
         }
     )
     for key, value in overrides.items():
