@@ -39,7 +39,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "foreign",  # the same share, of words the knowledge never uses at all
     "foreign_max",  # rarity of the rarest word the knowledge never uses (0 when none)
     "tokens",  # log(1 + number of content tokens)
-    "row_vote",  # share of the knowledge's texts nearest the question that are the best fact's own
+    "row_vote",  # share of the best fact's texts among the knowledge's texts nearest the question
 )
 # How many of the texts nearest a question "row_vote" counts: about one fact's example questions.
 VOTE_ROWS = 10
@@ -112,9 +112,10 @@ def decision_features(
 
 
 def row_vote(index: FactIndex, query_vectors: np.ndarray, dense: np.ndarray, best: int) -> float:
-    """The share of the VOTE_ROWS texts nearest the question that belong to the best fact or to
-    facts quoting the same evidence: a question about the fact is near many of the ways it is
-    asked, one that only sounds like it is near one or two texts of several facts.
+    """How many of the VOTE_ROWS texts nearest the question belong to the best fact or to facts
+    quoting the same evidence, out of as many as those facts have (at most VOTE_ROWS): a question
+    about the fact is near many of the ways it is asked, one that only sounds like it is near one
+    or two texts of several facts.
 
     The nearest texts belong to the facts of the best dense scores (a fact's score is its nearest
     text's), so only those facts' rows are read, not every vector of a large knowledge base."""
@@ -126,7 +127,10 @@ def row_vote(index: FactIndex, query_vectors: np.ndarray, dense: np.ndarray, bes
     sims = (index.vectors[rows] @ np.atleast_2d(query_vectors).T).max(axis=1)
     nearest = rows[np.argpartition(-sims, count - 1)[:count]]
     own = {best, *index.same_evidence[best]}
-    return sum(int(index.row_fact[r]) in own for r in nearest) / count
+    # out of as many as the fact has: a fact with 4 texts, all 4 among the nearest, is as clearly
+    # asked about as one with 30 that fills all 10 (the vote must not hang on how many it has)
+    own_texts = int(sum(index.fact_ends[i] - index.fact_starts[i] for i in own))
+    return sum(int(index.row_fact[r]) in own for r in nearest) / max(1, min(count, own_texts))
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,9 @@ from retrieval.draft_figures import (
     period_mentions,
     read_figures,
 )
-from retrieval.draft_questions import STEMMER, TagModel, _stems, lower_first, propose_questions, slug
+from retrieval.draft_questions import STEMMER, TagModel, _stems, slug
 from retrieval.figures import FigureSpan
+from retrieval.generated_questions import lower_first
 from retrieval.knowledge import Figure, Knowledge, Source, verify_quote
 from retrieval.textnorm import fold_for_match
 
@@ -189,7 +190,9 @@ class DraftFact:
     statement: str
     figures: list[DraftFigure]
     tags: list[str]
-    questions: list[str]
+    # None proposed: questions are generated from the fields when the knowledge is indexed
+    # (generated_questions.py); the admin adds their own, if any
+    questions: list[str] = field(default_factory=list)
     page: int | None = None  # the PDF page the quote is on
     related: list[str] = field(default_factory=list)
     duplicate_of: list[tuple[str, str]] = field(default_factory=list)  # (fact id, why)
@@ -208,7 +211,8 @@ class DraftFact:
         if self.figures:
             out["figures"] = [f.to_yaml_dict() for f in self.figures]
         out["tags"] = self.tags
-        out["questions"] = self.questions
+        if self.questions:
+            out["questions"] = self.questions
         if self.related:
             out["related"] = self.related
         return out
@@ -328,7 +332,6 @@ def draft_article(
             statement=statement,
             figures=figures,
             tags=_supported_tags(tags.propose(quote), quote, evidence),
-            questions=propose_questions(statement, figures, synonyms),
             page=bisect.bisect_right(page_starts, span[0]) if page_starts else None,
         )
         if knowledge:
@@ -395,6 +398,9 @@ def render_draft(draft: Draft, made_from: str, fact_files: Mapping[str, str] | N
         '# reviewed (checklist: knowledge/README.md, "Adding a new article with `knowledge draft`")',
         "# and its `draft: true` line deleted. Try it before that with",
         '#   ofsted-bot knowledge try THIS-FILE "a question"',
+        "# No example questions are needed: each fact is found by questions generated from its",
+        "# statement and figures (see them with `ofsted-bot knowledge questions FACT-ID THIS-FILE`);",
+        "# add a `questions:` list to a fact only for ways of asking those miss.",
         f"# The article's text is saved beside this file as {s.text_file}: move it to",
         f"# knowledge/{s.text_file} together with this file.",
         "sources:",
@@ -458,7 +464,6 @@ __all__ = [
     "coverage",
     "draft_article",
     "locate_quote",
-    "propose_questions",
     "propose_statement",
     "quote_span",
     "read_article",

@@ -22,16 +22,6 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Words that open the part of a statement saying what happened ("… rose to 42%", "Ofsted found …"):
-# what comes before is the statement's subject.
-_VERBS = _words(
-    "is are was were has have had will would can could may might must should does do did rose fell "
-    "increased decreased grew dropped remained continues continue continued shows show showed found "
-    "finds find said says say warns warned concludes concluded suggests suggested noted notes reported "
-    "reports resulted introduced supports supported looked looks received improved declined accounts "
-    "accounted carried remains"
-)
-_SAYING = _words("found finds said says warns warned concludes concluded suggests suggested noted notes")
 _STOP = _words(
     "a an the of in on at to for and or but by with from as that this these those it its their there "
     "than then which who whom whose what when where how is are was were be been being has have had will "
@@ -39,6 +29,63 @@ _STOP = _words(
     "any each both other some into over under about between after before they them we our us he she his "
     "her you your i"
 )
+# Verbs that end a statement's subject ("grooming gangs | are a potential challenge").
+_SUBJECT_ENDS = {
+    "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could", "should", "may",
+    "continues", "continue", "suggests", "suggest", "found", "find", "finds", "shows", "show", "mean",
+    "means", "supports", "outlines", "introduced", "explains", "said", "says", "noted", "remain", "remains",
+    "relate", "relates", "face", "faces", "monitor", "conducted", "carries", "carried", "looked",
+}  # fmt: skip
+_PRONOUNS = {"this", "it", "we", "they", "that", "there", "these", "those", "he", "she"}
+
+
+_INTRO = re.compile(
+    r"^(?:in|on|at|for|to|when|while|after|before|since|by|with|as|more|overall|currently|nationally|"
+    r"this|that|last|next|most|indeed|however)\b|^\w+ly\b",
+    re.IGNORECASE,
+)
+
+
+def statement_topic(statement: str) -> str:
+    """What a finding is about: the subject of its statement ("grooming gangs"), past a leading
+    phrase ("In children's social care, funding for statutory services" → the latter) and a
+    reporting verb ("The evidence suggests that these cuts …" → "these cuts …")."""
+    words = statement.rstrip(".:").split()
+    subject: list[str] = []
+    verb_at = len(words)
+    for i, w in enumerate(words):
+        low = w.lower().strip(",")
+        if low in _SUBJECT_ENDS:
+            if i + 1 < len(words) and words[i + 1].lower().strip(",") == "that" and i + 2 < len(words):
+                return statement_topic(" ".join(words[i + 2 :]))
+            verb_at = i
+            break
+        subject.append(w)
+    phrase = " ".join(subject).strip(" ,")
+    parts = [p.strip() for p in phrase.split(",") if p.strip()]
+    while len(parts) > 1 and _INTRO.match(parts[0]):
+        parts = parts[1:]  # "In children's social care, funding …" → "funding …"
+    phrase = parts[0] if parts else ""
+    if phrase.lower() in ("ofsted", "the report", "the inspectorate", "the regulator", "it", "we"):
+        phrase = " ".join(words[verb_at + 1 : verb_at + 7])  # what Ofsted does: its object
+    if not phrase or phrase.split()[0].lower() in _PRONOUNS or len(phrase.split()) > 16:
+        phrase = " ".join(words[:6])
+    return lower_first(phrase.strip(" ,;:"))
+
+
+def lower_first(s: str) -> str:
+    """Lower-case the first word unless it starts a name ("Her Majesty's", "Alison Michalska")."""
+    words = s.split()
+    if not words:
+        return s
+    first = words[0]
+    second_is_name = len(words) > 1 and words[1][:1].isupper() and words[1][1:].islower()
+    plain = first[:1].isupper() and (first[1:].islower() or len(first) == 1)
+    if plain and not second_is_name and first not in ("Ofsted", "England", "I"):
+        return s[0].lower() + s[1:]
+    return s
+
+
 # A figure's qualifier, kept with it when it is masked ("more than 75,000" -> "how many").
 _QUALIFIER = (
     r"(?:(?:more|fewer|less) than|almost|nearly|around|about|approximately|just (?:over|under)|over|"
@@ -62,12 +109,6 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "?" if text else ""
 
 
-def _lower_first(text: str) -> str:
-    # keep acronyms and names as written ("ILACS", "Ofsted"); only an ordinary first word drops its capital
-    first = text.split(" ", 1)[0]
-    return text if first[1:2].isupper() or first in ("Ofsted", "I") else text[:1].lower() + text[1:]
-
-
 def masked_statement(statement: str, figure: Figure) -> str | None:
     """The statement with the figure (and its qualifier) asked for instead of stated."""
     pattern = re.compile(rf"(?i)\b(?:{_QUALIFIER})?{re.escape(figure.text)}(?![\w%])")
@@ -76,17 +117,12 @@ def masked_statement(statement: str, figure: Figure) -> str | None:
         return None
     asked = figure_question_word(figure)
     before, after = statement[: match.start()], statement[match.end() :]
-    after = re.sub(r"^\s+of\b", "", after) if asked.endswith(" of") else after
+    if asked.endswith(" of"):
+        # "42% of councils" -> "what percentage of councils"; "from 36% to 42%" -> "to what percentage"
+        after = re.sub(r"^\s+of\b", "", after) if re.match(r"\s+of\b", after) else after
+        asked = asked if re.match(r"\s+of\b", statement[match.end() :]) else asked.removesuffix(" of")
+    before = re.sub(r"(?i)\bthe\s+$", "", before)  # "the 152 councils" -> "how many councils"
     return _sentence(f"{before}{asked}{after}")
-
-
-def statement_subject(statement: str) -> tuple[str, str, str]:
-    """(subject, verb, rest): the statement split at its first verb; ("", "", statement) if none."""
-    words = statement.rstrip(".").split()
-    for i, word in enumerate(words):
-        if i and word.lower().strip(",") in _VERBS:
-            return " ".join(words[:i]), word.lower().strip(","), " ".join(words[i + 1 :])
-    return "", "", statement.rstrip(".")
 
 
 def content_words(text: str) -> list[str]:
@@ -122,13 +158,10 @@ def generated_questions(fact: Fact, source: Source, synonyms: Mapping[str, str] 
         if masked:
             out.append(masked)
         out.extend(figure_questions(figure, source.report))
-    subject, verb, rest = statement_subject(statement)
-    if verb in _SAYING and subject:
-        said = "find" if verb.startswith("found") else "say"
-        out.append(_sentence(f"what did {subject} {said} about {' '.join(rest.split()[:10])}"))
-    elif len(content_words(subject)) >= 2:
-        out.append(_sentence(f"what does the report say about {_lower_first(subject)}"))
-    out.append(_sentence(f"is it true that {_lower_first(statement)}"))
+    topic = statement_topic(statement)
+    if len(content_words(topic)) >= 2:
+        out.append(_sentence(f"what does the report say about {topic}"))
+    out.append(_sentence(f"is it true that {lower_first(statement)}"))
     fragment = content_words(statement)[:_MAX_FRAGMENT_WORDS]
     if len(fragment) >= 2:
         out.append(_sentence(" ".join(w.lower() if not w[1:2].isupper() else w for w in fragment)))

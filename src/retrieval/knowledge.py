@@ -456,8 +456,6 @@ def _check_fact(
         problem = check_figure(figure, fact.quote)
         if problem:
             issue(problem)
-    if not fact.questions:
-        issue("no example questions: add a few ways a colleague would ask for this", "warning")
     return out
 
 
