@@ -67,7 +67,10 @@ def build_tuned_encoder(
             ):
                 return built
             if not rebuild:
-                log.warning("the tuned encoder is not built: building it in %s (1-2 min, once)", output_dir)
+                log.warning(
+                    "the tuned encoder is not built: building it in %s (a few minutes on 2 cores, once)",
+                    output_dir,
+                )
             base = load_encoder(base_path)  # its own copy: it is trained in place
             return fine_tune_encoder(knowledge, base, output_dir, recipe or TuningRecipe(), progress=progress)
     except OSError as exc:

@@ -272,7 +272,7 @@ def serve(settings: Settings) -> int:
         load=lambda s: load_fact_index(s, show_progress=False),
         on_failure=AdminNotifier(client, settings.admin_user_ids),
     )
-    reloader.tuner = EncoderTuner(settings, reloader.reload)
+    reloader.tuner = EncoderTuner(settings, reloader.reload, lambda: holder.index)
     sync = ReplicaSync(store, reloader, replica_id=replica_id)
     app = build_app(settings, holder, reloader=reloader, store=store, client=client)
 

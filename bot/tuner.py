@@ -39,6 +39,7 @@ class EncoderTuner:
 
     settings: Settings
     reload: Callable[[str], object]
+    current_index: Callable[[], FactIndex | None]
     running_since: dt.datetime | None = None
     running_facts: int = 0
     finished_at: dt.datetime | None = None
@@ -79,14 +80,19 @@ class EncoderTuner:
             error: str | None = f"{type(exc).__name__}: {exc}"
         else:
             error = None
+        seconds = time.perf_counter() - started
+        if error is None:
+            # "under way" until the new encoder serves: the reload embeds every text with it
+            log.info("encoder tuned in %.0f s: reloading with it", seconds)
+            self.reload("tuned")
         with self._lock:
             self.running_since = None
             self.finished_at = dt.datetime.now(dt.UTC)
-            self.seconds = time.perf_counter() - started
+            self.seconds = seconds
             self.error = error
-        if error is None:
-            log.info("encoder tuned in %.0f s: reloading with it", self.seconds)
-            self.reload("tuned")
+        index = self.current_index()
+        if error is None and index is not None:
+            self.after_load(index)  # the knowledge may have changed again while it was tuned
 
     def status_line(self) -> str:
         """One line for ``/ofsted status`` and the Home tab."""
