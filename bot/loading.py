@@ -27,11 +27,12 @@ WITHOUT_QUESTIONS_SUFFIX = "-without-questions"
 _encoders_lock = threading.Lock()
 
 
-def embedding_model_path(model_name: str, tuned_dir: Path = TUNED_MODEL_DIR) -> str:
+def embedding_model_path(model_name: str, tuned_dir: Path | None = None) -> str:
     """What sentence-transformers loads for EMBEDDING_MODEL: "tuned" is the encoder `make model`
     builds in ``tuned_dir`` (built now, once, if it is not there yet); any other value passes through."""
     if model_name != TUNED_MODEL:
         return model_name
+    tuned_dir = tuned_dir or TUNED_MODEL_DIR
     if read_tuned_name(tuned_dir) is None:
         build_tuned_encoder(tuned_dir, require_knowledge(DEFAULT_KNOWLEDGE_DIR))
     return str(tuned_dir)
@@ -87,9 +88,10 @@ def _tuned_on_other(tuned_name: str, knowledge: Knowledge) -> bool:
     return tuned_name.partition("#")[2] != TrainingTexts.from_knowledge(knowledge).digest()
 
 
-def shared_encoder(model_name: str, tuned_dir: Path = TUNED_MODEL_DIR) -> SentenceEncoder:
+def shared_encoder(model_name: str, tuned_dir: Path | None = None) -> SentenceEncoder:
     """One encoder per model per process: a reload reuses the loaded model, unless the tuned
     encoder's folder now holds a newer one (tuned again for changed knowledge)."""
+    tuned_dir = tuned_dir or TUNED_MODEL_DIR
     key = f"{model_name}@{tuned_dir}" if model_name == TUNED_MODEL else model_name
     with _encoders_lock:
         loaded = _encoders.get(key)
@@ -98,7 +100,8 @@ def shared_encoder(model_name: str, tuned_dir: Path = TUNED_MODEL_DIR) -> Senten
         return _encoders[key]
 
 
-def without_questions_model_dir(tuned_dir: Path = TUNED_MODEL_DIR) -> Path:
+def without_questions_model_dir(tuned_dir: Path | None = None) -> Path:
+    tuned_dir = tuned_dir or TUNED_MODEL_DIR
     return tuned_dir.with_name(f"{tuned_dir.name}{WITHOUT_QUESTIONS_SUFFIX}")
 
 
