@@ -11,7 +11,7 @@ import pytest
 from retrieval import index as retrieval_index
 from retrieval.answer import answer_fact, answer_question, score_facts
 from retrieval.decision import VOTE_ROWS, row_vote
-from retrieval.index import FactIndex, tokenize
+from retrieval.index import FactIndex, fact_texts, tokenize
 from retrieval.knowledge import require_knowledge, verify_quote
 
 REPO = Path(__file__).resolve().parent.parent
@@ -106,10 +106,12 @@ def test_row_vote_reads_only_the_best_facts_rows_yet_counts_the_nearest_texts(in
         "what's the weather like in Leeds tomorrow",
     ):
         scored = score_facts(index, question)
-        sims = (index.vectors @ scored.query_vectors.T).max(axis=1)
+        sims = (index.vectors @ scored.query_vectors.T).max(axis=1) + index.row_offset
         nearest = np.argsort(-sims, kind="stable")[:VOTE_ROWS]
         own = {scored.best, *index.same_evidence[scored.best]}
-        everything = sum(int(index.row_fact[r]) in own for r in nearest) / VOTE_ROWS
+        own_texts = sum(int(index.row_fact[r]) in own for r in range(len(index.vectors)))
+        # out of as many texts as the fact has, at most VOTE_ROWS
+        everything = sum(int(index.row_fact[r]) in own for r in nearest) / min(VOTE_ROWS, own_texts)
         assert row_vote(index, scored.query_vectors, scored.dense, scored.best) == everything
 
 
@@ -154,7 +156,7 @@ def test_embedding_cache_encodes_only_new_texts(index: FactIndex, tmp_path: Path
     encoder = index.encoder
     cache = tmp_path / "cache"
     first = FactIndex.build(require_knowledge(folder), encoder, cache_dir=cache)
-    distinct = {t for f in first.facts for t in (f.statement, f.quote, *f.questions)}
+    distinct = {t for f in first.facts for _, t in fact_texts(f, first.knowledge)}
     assert first.encoded_count == len(distinct)  # each distinct text encoded once
     again = FactIndex.build(require_knowledge(folder), encoder, cache_dir=cache)
     assert again.encoded_count == 0
@@ -173,7 +175,8 @@ def test_embedding_cache_encodes_only_new_texts(index: FactIndex, tmp_path: Path
         encoding="utf-8",
     )
     grown = FactIndex.build(require_knowledge(folder), encoder, cache_dir=cache)
-    known = {t for f in index.knowledge.facts for t in (f.statement, f.quote, *f.questions)}
-    new_texts = {"A headline fact added by an admin.", sentence, "what is the headline?"} - known
-    assert grown.encoded_count == len(new_texts)  # nothing else is re-encoded
-    assert len(grown.vectors) == len(first.vectors) + 3
+    known = {t for f in first.facts for _, t in fact_texts(f, first.knowledge)}
+    extra = [t for _, t in fact_texts(grown.knowledge.facts_by_id["extra-fact"], grown.knowledge)]
+    assert {"A headline fact added by an admin.", sentence, "what is the headline?"} <= set(extra)
+    assert grown.encoded_count == len(set(extra) - known)  # nothing else is re-encoded
+    assert len(grown.vectors) == len(first.vectors) + len(extra)

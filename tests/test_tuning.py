@@ -18,7 +18,7 @@ from bot.loading import build_tuned_encoder, embedding_model_path
 from bot.settings import DEFAULT_EMBEDDING_MODEL, TUNED_MODEL, TUNED_MODEL_DIR, SettingsError
 from retrieval.decision import load_decision_models, select_model
 from retrieval.encoder import BUNDLED_MODEL, SentenceEncoder, encoder_family, load_encoder, read_tuned_name
-from retrieval.index import FactIndex
+from retrieval.index import FactIndex, generated_for
 from retrieval.knowledge import Knowledge
 from retrieval.tuning import TrainingTexts, TuningRecipe, batches, fine_tune_encoder
 
@@ -58,7 +58,10 @@ def test_tuning_moves_questions_towards_their_own_fact_and_is_repeatable(
 
 def test_the_name_says_recipe_and_knowledge(few_facts: Knowledge, knowledge: Knowledge) -> None:
     few, every = TrainingTexts.from_knowledge(few_facts), TrainingTexts.from_knowledge(knowledge)
-    assert len(every.anchors) == sum(len(f.questions) for f in knowledge.facts)
+    # the anchors are the written questions and those generated from the fields
+    assert len(every.anchors) == sum(
+        len(f.questions) + len(generated_for(f, knowledge)) for f in knowledge.facts
+    )
     assert few.digest() != every.digest()
     base = "sentence-transformers/all-MiniLM-L6-v2@x"
     recipe = TuningRecipe()

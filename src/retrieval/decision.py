@@ -124,7 +124,8 @@ def row_vote(index: FactIndex, query_vectors: np.ndarray, dense: np.ndarray, bes
     top_facts = np.argpartition(-dense, min(VOTE_ROWS, len(dense)) - 1)[:VOTE_ROWS]
     rows = index.fact_rows(top_facts)
     count = min(VOTE_ROWS, len(rows))
-    sims = (index.vectors[rows] @ np.atleast_2d(query_vectors).T).max(axis=1)
+    # as the ranking sees them: a generated question's similarity less its discount
+    sims = (index.vectors[rows] @ np.atleast_2d(query_vectors).T).max(axis=1) + index.row_offset[rows]
     nearest = rows[np.argpartition(-sims, count - 1)[:count]]
     own = {best, *index.same_evidence[best]}
     # out of as many as the fact has: a fact with 4 texts, all 4 among the nearest, is as clearly
