@@ -549,15 +549,14 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_tune_encoder(args: argparse.Namespace, settings: Settings) -> int:
     from bot.loading import build_tuned_encoder, without_questions_model_dir
-    from bot.settings import TUNED_MODEL_DIR
     from retrieval.knowledge import require_knowledge
     from retrieval.tuning import TrainingTexts
 
     knowledge = require_knowledge(settings.knowledge_dir)
-    out = Path(args.output) if args.output else TUNED_MODEL_DIR
+    out = Path(args.output) if args.output else settings.tuned_model_dir
     if args.without_example_questions:
         knowledge = knowledge.without_example_questions()
-        out = Path(args.output) if args.output else without_questions_model_dir()
+        out = Path(args.output) if args.output else without_questions_model_dir(settings.tuned_model_dir)
     training = TrainingTexts.from_knowledge(knowledge)
     written = sum(len(f.questions) for f in knowledge.facts)
     print(
@@ -672,7 +671,9 @@ def build_parser() -> argparse.ArgumentParser:
     tune = sub.add_parser(
         "tune-encoder", help="fine-tune the embedding model on the knowledge's example questions (make model)"
     )
-    tune.add_argument("-o", "--output", help="folder to write (default: models/ofsted-minilm)")
+    tune.add_argument(
+        "-o", "--output", help="folder to write (default: TUNED_MODEL_DIR, models/ofsted-minilm)"
+    )
     tune.add_argument("--base", default="bundled", help="the model to start from (default: bundled)")
     tune.add_argument(
         "--without-example-questions",
