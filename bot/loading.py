@@ -52,7 +52,7 @@ def build_tuned_encoder(
     load builds it (1-2 minutes). Under a lock, so that processes starting together build it
     once. ``rebuild_when_stale``: also build it again when it was tuned on other knowledge.
     Returns its name."""
-    from retrieval.tuning import TuningRecipe, fine_tune_encoder  # imports torch
+    from retrieval.tuning import TuningRecipe, fine_tune_encoder, tuned_on  # imports torch
 
     base_path = embedding_model_path(base_model)  # before the lock: "tuned" may build itself
     try:
@@ -64,7 +64,7 @@ def build_tuned_encoder(
             if (
                 built is not None
                 and not rebuild
-                and not (rebuild_when_stale and _tuned_on_other(built, knowledge))
+                and not (rebuild_when_stale and not tuned_on(built, knowledge))
             ):
                 return built
             if not rebuild:
@@ -79,13 +79,6 @@ def build_tuned_encoder(
             f"EMBEDDING_MODEL=tuned, but the tuned encoder cannot be built in {output_dir} ({exc}): "
             "run `make model`, or set EMBEDDING_MODEL=bundled"
         ) from exc
-
-
-def _tuned_on_other(tuned_name: str, knowledge: Knowledge) -> bool:
-    """Whether a tuned encoder's name records other training texts than this knowledge's."""
-    from retrieval.tuning import TrainingTexts
-
-    return tuned_name.partition("#")[2] != TrainingTexts.from_knowledge(knowledge).digest()
 
 
 def shared_encoder(model_name: str, tuned_dir: Path | None = None) -> SentenceEncoder:

@@ -21,15 +21,9 @@ from dataclasses import dataclass, field
 from bot.settings import TUNED_MODEL, Settings
 from retrieval.index import FactIndex
 from retrieval.knowledge import Knowledge
+from retrieval.tuning import tuned_on
 
 log = logging.getLogger(__name__)
-
-
-def tuned_on(index: FactIndex) -> bool:
-    """Whether the index's encoder was tuned on exactly this knowledge's texts."""
-    from retrieval.tuning import TrainingTexts
-
-    return index.encoder.name.partition("#")[2] == TrainingTexts.from_knowledge(index.knowledge).digest()
 
 
 @dataclass
@@ -55,7 +49,7 @@ class EncoderTuner:
     def after_load(self, index: FactIndex) -> bool:
         """Start tuning for this index's knowledge if its encoder was tuned on other knowledge
         (and no tuning is under way: when it ends, its reload calls this again). Whether it started."""
-        if not self.enabled or tuned_on(index):
+        if not self.enabled or tuned_on(index.encoder.name, index.knowledge):
             return False
         with self._lock:
             if self.running_since is not None:

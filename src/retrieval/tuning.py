@@ -69,6 +69,11 @@ class TrainingTexts:
         return hashlib.sha256(json.dumps(self.texts).encode("utf-8")).hexdigest()[:12]
 
 
+def tuned_on(tuned_name: str, knowledge: Knowledge) -> bool:
+    """Whether a tuned encoder's name (``…#<digest>``) records exactly this knowledge's texts."""
+    return tuned_name.partition("#")[2] == TrainingTexts.from_knowledge(knowledge).digest()
+
+
 def tuned_model_name(recipe: TuningRecipe, base_model: str, training: TrainingTexts) -> str:
     return f"{TUNED_PREFIX}@{recipe.digest(base_model)}#{training.digest()}"
 
