@@ -515,6 +515,31 @@ def test_only_findings_become_facts_not_headings_notes_or_contents() -> None:
     assert fact.quote == "a lack of oversight of practice"
 
 
+def test_items_under_a_dating_lead_in_and_sentences_with_uncommon_verbs_are_findings() -> None:
+    text = "\n".join(
+        [
+            "Main findings",
+            "",
+            "During the period 1 April 2024 to 31 March 2025:",
+            "",
+            "- the number of short break places has increased by 41% since 2021",
+            "- data tables",
+            "",
+            "Homes are unevenly spread. The North West accounts for a quarter of all children’s homes.",
+            "",
+            "Please see the collection page for the latest inspection data.",
+        ]
+    )
+    facts = draft_article(text, _source(), None).facts
+    quotes = [f.quote for f in facts]
+    assert "the number of short break places has increased by 41% since 2021" in quotes
+    assert "The North West accounts for a quarter of all children’s homes." in quotes
+    assert not any("data tables" in q or "Please see" in q or "During the period" in q for q in quotes)
+    # The lead-in dates its items: the figure is for that period.
+    (short_breaks,) = [f for f in facts if "short break" in f.quote]
+    assert short_breaks.figures and "2024" in (short_breaks.figures[0].period or "")
+
+
 def test_txt_title_is_its_first_line_and_updated_is_not_published(tmp_path: Path) -> None:
     (tmp_path / "release.txt").write_text(MAIN_FINDINGS, encoding="utf-8")
     args = ["--source-id", "csc-2022", "--publisher", "Ofsted", "--report", "CSC in England 2022"]

@@ -242,6 +242,28 @@ def test_two_years_in_a_row_are_one_period() -> None:
     assert not period_covered(frozenset({2016, 2017}), frozenset({2017, 2018}))
     assert period_covered(frozenset({2017}), frozenset({2017, 2018}))  # one year: any in common
     assert period_covered(frozenset({2009, 2014}), frozenset({2009, 2014, 2016, 2017}))
+    # a date in January to March closes the financial year begun the year before
+    assert period_covered(frozenset({2020, 2021}), frozenset({2021}), ["31 March 2021"])
+    assert period_covered(frozenset({2022, 2023}), frozenset({2023}), ["March 2023"])
+    assert not period_covered(frozenset({2021, 2022}), frozenset({2021}), ["31 March 2021"])
+    assert not period_covered(frozenset({2017, 2018}), frozenset({2018}), ["30 September 2018"])
+    # … but not a single year before it: "in 2020" is not "as at 31 March 2021"
+    assert not period_covered(frozenset({2020}), frozenset({2021}), ["31 March 2021"])
+
+
+def test_acronyms_are_read_from_the_knowledges_own_phrases() -> None:
+    from retrieval.lexical import initialisms
+
+    texts = [
+        "There were 2,145 children’s homes. Most children’s homes are private.",
+        "Children’s homes rose again. Special educational needs were common; special educational needs rose.",
+        "Independent fostering agencies grew.",  # once: no acronym
+    ]
+    found = initialisms(texts, known=["LA"])
+    assert found["ch"] == "children homes"
+    assert found["sen"] == "special educational needs"
+    assert "ifa" not in found
+    assert "la" not in initialisms(["local authorities local authorities local authorities"], known=["LA"])
 
 
 def test_the_askers_role_and_a_named_employer_are_not_what_is_asked() -> None:

@@ -327,6 +327,7 @@ _CAPTION = re.compile(
 # "For more information, visit …", "Find out more …", "See the …": where to read on.
 _POINTER = re.compile(
     r"^(?:for (?:more|further) (?:information|detail|details|data)|(?:find|read) (?:out )?more|"
+    r"please (?:see|visit|refer|read|contact|note)\b|"
     r"more (?:information|detail)|see (?:also|the|our|annex|appendix|section)|visit\b|download\b|"
     r"view (?:the|our)\b|contact\b|enquiries\b|you can (?:find|read|see|view|download))",
     re.IGNORECASE,
@@ -462,7 +463,9 @@ def split_units(text: str) -> list[TextUnit]:
         previous_bullet = body.endswith(":")
         if previous_bullet and spans:
             last = body[spans[-1][0] : spans[-1][1]]
-            list_of = "finding" if has_verb(last) and not _ABOUT_THE_PAGE.match(last) else "note"
+            # "This release contains:" lists the page's parts; "Common features are:" is
+            # completed by each item; "During 2024 to 2025:" only dates items that stand alone.
+            list_of = "note" if _ABOUT_THE_PAGE.match(last) else "finding" if has_verb(last) else "items"
     return units
 
 

@@ -374,7 +374,7 @@ _MONTH = re.compile(
 )
 # A date as statistics give it: "31 March 2022", "30 September 2018".
 DAY_MONTH_YEAR = re.compile(
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:{'|'.join(MONTH_NAMES)}) (?:19|20)\d\d\b", re.IGNORECASE
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? )?(?:{'|'.join(MONTH_NAMES)}) (?:19|20)\d\d\b", re.IGNORECASE
 )
 
 

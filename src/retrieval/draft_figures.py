@@ -167,7 +167,8 @@ _YEAR = r"(?:19|20)\d{2}"
 # Each: the pattern, and how its period is written ("between A and B" -> "A to B").
 _PERIODS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"\bbetween\s+(?P<a>{_DAY_DATE})\s+and\s+(?P<b>{_DAY_DATE})", re.IGNORECASE), "{a} to {b}"),
-    (re.compile(rf"\bfrom\s+(?P<a>{_DAY_DATE})\s+to\s+(?P<b>{_DAY_DATE})", re.IGNORECASE), "{a} to {b}"),
+    # "from 1 April 2024 to 31 March 2025", "During the period 1 April 2024 to 31 March 2025"
+    (re.compile(rf"(?<!\d)(?P<a>{_DAY_DATE})\s+to\s+(?P<b>{_DAY_DATE})", re.IGNORECASE), "{a} to {b}"),
     (
         re.compile(
             rf"\b(?:the\s+)?(?P<a>(?:financial\s+|reporting\s+)?year\s+(?:to|ending|ended)\s+{_DAY_DATE})",
@@ -176,6 +177,14 @@ _PERIODS: tuple[tuple[re.Pattern[str], str], ...] = (
         "{a}",
     ),
     (re.compile(rf"\b(?:as\s+at|as\s+of|at|on|by)\s+(?P<a>{_DAY_DATE})", re.IGNORECASE), "{a}"),
+    # "At the end of March 2023", "as at March 2023": a month's end, no day given.
+    (
+        re.compile(
+            rf"\b(?:(?:as\s+)?at\s+the\s+end\s+of|as\s+at|as\s+of|by\s+the\s+end\s+of)\s+(?P<a>(?:{_MONTH})\s+{_YEAR})\b",
+            re.IGNORECASE,
+        ),
+        "{a}",
+    ),
     (re.compile(rf"(?<![\d,.])(?P<a>{_YEAR}\s+to\s+{_YEAR})\b", re.IGNORECASE), "{a}"),
     (re.compile(rf"(?<![\d,.])(?P<a>{_YEAR}\s?[-–/]\s?\d{{2}}(?:\d{{2}})?)(?![\d%])", re.IGNORECASE), "{a}"),
     (

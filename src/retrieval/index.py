@@ -36,9 +36,11 @@ from retrieval.figures import figure_values
 from retrieval.generated_questions import generated_questions
 from retrieval.knowledge import Fact, Figure, Knowledge
 from retrieval.lexical import (
+    ACRONYM,
     STOPWORDS,
     LexicalIndex,
     QueryTerms,
+    initialisms,
     name_words,
     raw_words,
     surface_tokens,
@@ -71,7 +73,8 @@ def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
     source = knowledge.source_of(fact)
     label = re.sub(r"\([^)]*\)", " ", source.report)
     years = set(years_in(f"{claim_text(fact)} {figure_periods(fact)} {label} {source.report_title or ''}"))
-    if source.published is not None:
+    # The year a page came out says when a fact was true only when the fact states no date.
+    if source.published is not None and not fact_dates(fact):
         years.add(source.published.year)
     if source.report_year is not None:
         years.add(source.report_year)
@@ -187,6 +190,8 @@ class FactIndex:
     synonyms: dict[tuple[str, ...], tuple[str, ...]]
     fact_position: dict[str, int]
     synonym_pattern: re.Pattern[str] | None  # matches any synonym word or phrase in raw text
+    # acronyms the knowledge's phrases spell ("ch" -> "children homes"): read like synonyms
+    initialisms: dict[str, str]
     has_figures: np.ndarray  # (facts,) 1.0 where the fact states at least one figure
     has_share_figure: np.ndarray  # (facts,) 1.0 where a figure is a percentage or a fraction
     # per fact: the tokens of what it claims (statement, quote, figure measures): what a figure
@@ -269,6 +274,7 @@ class FactIndex:
             doc_tokens=doc_tokens,
             idf=idf,
             synonyms=synonym_table(knowledge.synonyms),
+            initialisms=initialisms([*claims, *knowledge.source_texts.values()], dict(knowledge.synonyms)),
             synonym_pattern=synonym_pattern(knowledge.synonyms),
             fact_position={f.id: i for i, f in enumerate(knowledge.facts)},
             has_figures=np.array([1.0 if f.figures else 0.0 for f in knowledge.facts], dtype=np.float32),
@@ -313,6 +319,10 @@ class FactIndex:
             if all(k in tokens for k in key):
                 for k in key:
                     alternatives[tokens.index(k)].update(meaning)
+        for acronym, phrase in self.acronyms_in(question).items():
+            for word, token in surface:
+                if word.removesuffix("s") == acronym:
+                    alternatives[tokens.index(token)].update(tokenize(phrase))
         unknown = tuple(
             t for t, alts in zip(tokens, alternatives, strict=True) if not (alts & self.vocabulary)
         )
@@ -337,11 +347,19 @@ class FactIndex:
         The model does not know every abbreviation colleagues use; the rewritten question is
         embedded alongside the original. None when no synonym occurs.
         """
-        if self.synonym_pattern is None:
-            return None
-        meanings = self.knowledge.synonyms
-        rewritten = self.synonym_pattern.sub(lambda m: meanings[m.group(0).lower()], question)
+        rewritten = question
+        if self.synonym_pattern is not None:
+            meanings = self.knowledge.synonyms
+            rewritten = self.synonym_pattern.sub(lambda m: meanings[m.group(0).lower()], question)
+        acronyms = self.acronyms_in(rewritten)
+        if acronyms:
+            rewritten = ACRONYM.sub(lambda m: acronyms.get(m.group(1).lower(), m.group(0)), rewritten)
         return rewritten if rewritten != question else None
+
+    def acronyms_in(self, question: str) -> dict[str, str]:
+        """The acronyms written in a question that the knowledge's phrases spell, with the phrase."""
+        found = {m.group(1).lower() for m in ACRONYM.finditer(question)}
+        return {a: self.initialisms[a] for a in sorted(found) if a in self.initialisms}
 
     def encode_question(self, question: str) -> np.ndarray:
         """(1, dim) or (2, dim): the question, and its synonym rewrite when there is one."""

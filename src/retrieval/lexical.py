@@ -8,7 +8,7 @@ add. ``FactIndex`` (``index.py``) builds these per fact and per question.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import bm25s
@@ -100,6 +100,36 @@ def surface_tokens(text: str) -> list[tuple[str, str]]:
     words = [w.replace(",", "") for w in words if w not in STOPWORDS]
     stems = _STEMMER.stemWords([NUMBER_WORDS.get(w, w) for w in words])
     return list(zip(words, stems, strict=True))
+
+
+# An acronym as written in a question: "CH", "SEN", "IFAs".
+ACRONYM = re.compile(r"\b([A-Z]{2,5})s?\b")
+
+
+def initialisms(texts: Iterable[str], known: Iterable[str] = ()) -> dict[str, str]:
+    """The acronyms the knowledge's own phrases spell, lower-cased: "ch" -> "children homes",
+    "sen" -> "special educational needs". A phrase is two to four words with no stop word
+    between them, seen at least twice (three times for two letters); of the phrases one acronym
+    could stand for, the most frequent. Acronyms in ``known`` (the synonyms) are left to those."""
+    counts: dict[tuple[str, ...], int] = {}
+    for text in texts:
+        # "children's" is "children" then "s": the possessive is no word of the phrase
+        words = [w for w in raw_words(text) if w != "s"]
+        for i in range(len(words)):
+            for n in (2, 3, 4):
+                window = tuple(words[i : i + n])
+                if len(window) < n or any(w in STOPWORDS or not w.isalpha() for w in window):
+                    break
+                counts[window] = counts.get(window, 0) + 1
+    skip = {k.lower() for k in known}
+    best: dict[str, tuple[int, str]] = {}
+    for phrase, count in counts.items():
+        acronym = "".join(w[0] for w in phrase)
+        # two letters spell many phrases by chance: such a phrase must be commoner
+        needed = 3 if len(acronym) == 2 else 2
+        if count >= needed and acronym not in skip and count > best.get(acronym, (0, ""))[0]:
+            best[acronym] = (count, " ".join(phrase))
+    return {acronym: phrase for acronym, (_, phrase) in best.items()}
 
 
 class LexicalIndex:
