@@ -23,7 +23,7 @@ from support.slack_standin import SignedSlackClient, SlackStandin
 from retrieval.answer import answer_question
 from retrieval.encoder import read_tuned_name
 from retrieval.generated_questions import generated_questions, in_colleagues_words, masked_statement
-from retrieval.index import FactIndex, generated_for
+from retrieval.index import FactIndex, fact_texts, generated_for, in_context
 from retrieval.knowledge import Fact, Figure, Knowledge, Source
 from retrieval.tuning import TrainingTexts
 
@@ -53,6 +53,29 @@ HOMES_FACT = Fact(
         )
     ],
 )
+
+
+def test_a_quote_that_points_back_is_also_embedded_after_the_sentence_it_points_to() -> None:
+    text = (
+        "Introduction\n\nAt the end of March 2023, there were 43,405 fostering households in England. "
+        "Of these, 35,005 were mainstream foster care households.\n"
+    )
+    pointing = Fact(
+        id="mainstream", source="homes-release", statement="35,005 were mainstream households.",
+        quote="Of these, 35,005 were mainstream foster care households.",
+    )  # fmt: skip
+    standing = pointing.model_copy(
+        update={"id": "standing", "quote": "There were 43,405 fostering households."}
+    )
+    knowledge = Knowledge(Path("."), (HOMES_SOURCE,), (pointing, standing), {"homes-release": text}, ())
+    (context,) = [t for kind, t in fact_texts(pointing, knowledge) if kind == "context"]
+    assert context == (
+        "At the end of March 2023, there were 43,405 fostering households in England. "
+        "Of these, 35,005 were mainstream foster care households."
+    )
+    assert in_context(standing, knowledge) is None
+    # a quote the saved text does not hold (or no text saved) has no context
+    assert in_context(pointing, Knowledge(Path("."), (HOMES_SOURCE,), (pointing,), {}, ())) is None
 
 
 def test_generated_questions_come_from_the_facts_fields() -> None:
@@ -101,6 +124,17 @@ def test_facts_with_no_written_questions_are_found_from_their_fields(
         answer = answer_question(bare, question)
         assert answer.answered and answer.best is not None, question
         assert expected in answer.best.fact.quote, question
+
+
+def test_an_acronym_the_knowledge_spells_is_read_as_its_phrase(index: FactIndex) -> None:
+    # "MV" is in no synonym list: the knowledge's own "monitoring visits" spells it
+    assert "mv" not in {w.lower() for w in index.knowledge.synonyms}
+    assert index.acronyms_in("how many MVs were there?") == {"mv": "monitoring visits"}
+    rewritten = index.rewrite_with_synonyms("how many MVs were there?")
+    assert rewritten is not None and "monitoring visits" in rewritten
+    assert index.query_terms("how many MVs were there?").unknown_names == ()
+    # an acronym no phrase spells stays unknown: a question about it is declined
+    assert index.query_terms("how many CQX inspections were there?").unknown_names
 
 
 DATE_AND_REGION_DECLINES = [

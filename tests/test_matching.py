@@ -255,15 +255,19 @@ def test_acronyms_are_read_from_the_knowledges_own_phrases() -> None:
     from retrieval.lexical import initialisms
 
     texts = [
-        "There were 2,145 children’s homes. Most children’s homes are private.",
-        "Children’s homes rose again. Special educational needs were common; special educational needs rose.",
-        "Independent fostering agencies grew.",  # once: no acronym
+        "There were 2,145 children’s homes. Most children’s homes are private; children’s homes grew.",
+        "Children’s homes rose again, and new children’s homes opened.",
+        "Special educational needs were common.",  # a phrase seen once: no acronym
+        "Enquiries to independent fostering agencies (IFAs) rose; children in need (CIN) fell.",
+        " ".join(["Five inspections were judged good."] * 5),
     ]
     found = initialisms(texts, known=["LA"])
-    assert found["ch"] == "children homes"
-    assert found["sen"] == "special educational needs"
-    assert "ifa" not in found
-    assert "la" not in initialisms(["local authorities local authorities local authorities"], known=["LA"])
+    assert found["ch"] == "children homes"  # five times
+    assert found["ifa"] == "independent fostering agencies"  # defined in brackets
+    assert found["cin"] == "children in need"
+    assert "sen" not in found
+    assert not {"fi", "ij", "ijg"} & set(found)  # numbers and -ed forms name nothing
+    assert "la" not in initialisms(["local authorities (LAs)"] * 5, known=["LA"])
 
 
 def test_the_askers_role_and_a_named_employer_are_not_what_is_asked() -> None:

@@ -137,9 +137,36 @@ def fact_texts(fact: Fact, knowledge: Knowledge) -> list[tuple[str, str]]:
     """(kind, text) pairs embedded for a fact: its statement, quote, hand-written questions and
     the questions generated from its fields (generated_questions.py)."""
     texts = [("statement", fact.statement), ("quote", fact.quote)]
+    context = in_context(fact, knowledge)
+    if context:
+        texts.append(("context", context))
     texts += [("question", q) for q in fact.questions]
     texts += [("generated", q) for q in generated_for(fact, knowledge)]
     return texts
+
+
+# A quote that opens by pointing back ("Of these, 35,005 were …", "This is a decrease on …")
+# says its subject in the sentence before it.
+_POINTS_BACK = re.compile(
+    r"^(?:this|these|that|those|it|its|they|their|such|both|(?:of|among|for)\s+(?:these|those|them|which))\b"
+    r"(?!\s+(?:year|month|week|release|report|page|publication)\b)",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9])")
+
+
+def in_context(fact: Fact, knowledge: Knowledge) -> str | None:
+    """The sentence before a quote that points back, then the quote: what it is about, from the
+    source's saved text. None when the quote stands alone or its text is not saved."""
+    if not _POINTS_BACK.match(fact.quote):
+        return None
+    text = knowledge.source_texts.get(fact.source, "")
+    found = text.find(fact.quote)
+    if found <= 0:
+        return None
+    paragraph = text[text.rfind("\n", 0, found) + 1 : found].strip()
+    sentences = [s for s in _SENTENCE_BREAK.split(paragraph) if s.strip()]
+    return f"{sentences[-1].strip()} {fact.quote}" if sentences else None
 
 
 def generated_for(fact: Fact, knowledge: Knowledge) -> tuple[str, ...]:

@@ -107,29 +107,67 @@ ACRONYM = re.compile(r"\b([A-Z]{2,5})s?\b")
 
 
 def initialisms(texts: Iterable[str], known: Iterable[str] = ()) -> dict[str, str]:
-    """The acronyms the knowledge's own phrases spell, lower-cased: "ch" -> "children homes",
-    "sen" -> "special educational needs". A phrase is two to four words with no stop word
-    between them, seen at least twice (three times for two letters); of the phrases one acronym
-    could stand for, the most frequent. Acronyms in ``known`` (the synonyms) are left to those."""
+    """The acronyms the knowledge's texts spell out, lower-cased: "ifa" -> "independent fostering
+    agencies" where a text defines it ("independent fostering agencies (IFAs)"), and "ch" ->
+    "children homes" for a phrase of two to four words seen at least five times, none a stop
+    word, a number or an -ed or -ly form (of the phrases one acronym could stand for, the most
+    frequent). Acronyms in ``known`` (the synonyms) are left to those."""
+    skip = {k.lower() for k in known}
+    defined: dict[str, str] = {}
     counts: dict[tuple[str, ...], int] = {}
     for text in texts:
+        for m in _DEFINED_ACRONYM.finditer(text):
+            phrase = _spelled_before(text[: m.start()], m.group(1).lower())
+            if phrase:
+                defined.setdefault(m.group(1).lower(), phrase)
         # "children's" is "children" then "s": the possessive is no word of the phrase
         words = [w for w in raw_words(text) if w != "s"]
         for i in range(len(words)):
             for n in (2, 3, 4):
                 window = tuple(words[i : i + n])
-                if len(window) < n or any(w in STOPWORDS or not w.isalpha() for w in window):
+                if len(window) < n or any(not _names_a_thing(w) for w in window):
                     break
                 counts[window] = counts.get(window, 0) + 1
-    skip = {k.lower() for k in known}
     best: dict[str, tuple[int, str]] = {}
     for phrase, count in counts.items():
         acronym = "".join(w[0] for w in phrase)
-        # two letters spell many phrases by chance: such a phrase must be commoner
-        needed = 3 if len(acronym) == 2 else 2
-        if count >= needed and acronym not in skip and count > best.get(acronym, (0, ""))[0]:
+        if count >= 5 and count > best.get(acronym, (0, ""))[0]:
             best[acronym] = (count, " ".join(phrase))
-    return {acronym: phrase for acronym, (_, phrase) in best.items()}
+    found = {acronym: phrase for acronym, (_, phrase) in best.items()} | defined
+    return {acronym: phrase for acronym, phrase in found.items() if acronym not in skip}
+
+
+# "independent fostering agencies (IFAs)": a text defining its acronym.
+_DEFINED_ACRONYM = re.compile(r"\(([A-Z]{2,6})s?\)")
+
+
+def _spelled_before(before: str, acronym: str) -> str | None:
+    """The words just before a bracketed acronym whose initials spell it (stop words between
+    them allowed: "children in need (CIN)"), or None."""
+    words = [w for w in raw_words(before)[-3 * len(acronym) :] if w != "s"]
+    letters = list(acronym)
+    phrase: list[str] = []
+    for word in reversed(words):
+        if letters and word[0] == letters[-1]:
+            letters.pop()
+            phrase.append(word)
+        elif word in STOPWORDS and phrase and letters:
+            phrase.append(word)
+        else:
+            break
+        if not letters:
+            return " ".join(reversed(phrase))
+    return None
+
+
+def _names_a_thing(word: str) -> bool:
+    """Whether a word can be part of a thing's name: no stop word, number, or -ed or -ly form."""
+    return (
+        word.isalpha()
+        and word not in STOPWORDS
+        and word not in NUMBER_WORDS
+        and not word.endswith(("ed", "ly"))
+    )
 
 
 class LexicalIndex:
