@@ -23,7 +23,7 @@ from support.slack_standin import SignedSlackClient, SlackStandin
 from retrieval.answer import answer_question
 from retrieval.encoder import read_tuned_name
 from retrieval.generated_questions import generated_questions, in_colleagues_words, masked_statement
-from retrieval.index import FactIndex, fact_texts, generated_for, in_context
+from retrieval.index import FactIndex, fact_dates, fact_texts, fact_years, generated_for, in_context
 from retrieval.knowledge import Fact, Figure, Knowledge, Source
 from retrieval.tuning import TrainingTexts
 
@@ -124,6 +124,29 @@ def test_facts_with_no_written_questions_are_found_from_their_fields(
         answer = answer_question(bare, question)
         assert answer.answered and answer.best is not None, question
         assert expected in answer.best.fact.quote, question
+
+
+def test_a_figure_is_for_its_period_not_the_date_it_is_compared_with() -> None:
+    claim = "As at 31 March 2022, there was a 7% increase in homes compared with 31 March 2021."
+    increase = Figure(text="7%", value=7, unit="%", measure="increase in homes", period="31 March 2022")
+    compared = Fact(
+        id="homes-increase", source="homes-release", statement=claim, quote=claim, figures=[increase]
+    )
+    knowledge = Knowledge(Path("."), (HOMES_SOURCE,), (compared,), {}, ())
+    assert fact_years(compared, knowledge) == {2022}
+    assert fact_dates(compared) == ("31 March 2022",)
+    since = compared.model_copy(
+        update={
+            "quote": "Short break places have increased by 41% since 2021.",
+            "figures": [
+                Figure(text="41%", value=41, unit="%", measure="short break places", period="2024 to 2025")
+            ],
+        }
+    )
+    assert fact_years(since, knowledge) == {2021, 2024, 2025}
+    # a fact whose figures give no period keeps the years its claim and its edition name
+    undated = compared.model_copy(update={"figures": []})
+    assert {2021, 2022} <= fact_years(undated, knowledge)
 
 
 def test_an_acronym_the_knowledge_spells_is_read_as_its_phrase(index: FactIndex) -> None:

@@ -67,9 +67,16 @@ def claim_text(fact: Fact) -> str:
 
 
 def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
-    """The years a fact is about: named in its claim, its edition's label or its publication.
+    """The years a fact is about: when its figures give periods, theirs and the years its claim
+    names other than in a full date (a claim also names the dates it compares with: "a 7%
+    increase as at 31 March 2022 compared with 31 March 2021" is no figure for 2021, but "up
+    41% since 2021" is about 2021); else named in its claim, its edition's label or its
+    publication.
 
     A label's aside names other editions ("2016/17 (the edition before 2017/18)"), not this one's."""
+    periods = figure_periods(fact)
+    if periods:
+        return years_in(periods) | years_in(DAY_MONTH_YEAR.sub(" ", claim_text(fact)))
     source = knowledge.source_of(fact)
     label = re.sub(r"\([^)]*\)", " ", source.report)
     years = set(years_in(f"{claim_text(fact)} {figure_periods(fact)} {label} {source.report_title or ''}"))
@@ -87,8 +94,9 @@ def figure_periods(fact: Fact) -> str:
 
 
 def fact_dates(fact: Fact) -> tuple[str, ...]:
-    """The dates a fact states ("31 March 2022"): in its figures' periods or in its claim."""
-    text = f"{figure_periods(fact)}\n{claim_text(fact)}"
+    """The dates a fact is for ("31 March 2022"): its figures' periods when they give any, else
+    the dates its claim states."""
+    text = figure_periods(fact) or claim_text(fact)
     return tuple(dict.fromkeys(" ".join(m.group(0).split()) for m in DAY_MONTH_YEAR.finditer(text)))
 
 
