@@ -21,7 +21,7 @@ $(BIN)/ofsted-bot: pyproject.toml
 # again when the facts or the recipe change; deterministic, so every machine builds the same one.
 # Its twin tuned on the knowledge without the hand-written questions is what `calibrate` and
 # `eval --without-example-questions` measure with.
-$(MODEL_DIR)/tuning.json: $(shell find knowledge -name '*.yaml' -o -name '*.yml') src/retrieval/tuning.py src/retrieval/generated_questions.py | $(BIN)/ofsted-bot
+$(MODEL_DIR)/tuning.json: $(shell find knowledge -name '*.yaml' -o -name '*.yml') src/retrieval/evaluation/tuning.py src/retrieval/matching/generated_questions.py | $(BIN)/ofsted-bot
 	OMP_NUM_THREADS=2 $(BIN)/ofsted-bot tune-encoder -o $(MODEL_DIR)
 	OMP_NUM_THREADS=2 $(BIN)/ofsted-bot tune-encoder --without-example-questions
 
@@ -32,7 +32,7 @@ install: $(BIN)/ofsted-bot $(MODEL_DIR)/tuning.json
 # One math thread per library: on 2 cores, numpy's and torch's pools otherwise fight each
 # other and stall answers under load (see BENCHMARKS.md, "Thread settings").
 run: install
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m bot.run
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m bot.runtime.run
 
 test: install
 	$(BIN)/ruff check .

@@ -31,7 +31,7 @@ from bench.server_process import (
     wait_until_healthy,
 )
 from bench.stats import peak_rss_mib, summarise_ms
-from bot.blocks import APOLOGY_TEXT
+from bot.slack.blocks import APOLOGY_TEXT
 
 DEFAULT_QUESTIONS = (
     "what percentage of councils are rated inadequate",

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from bench.stats import TimeBudget, paired_ratio_median, ratio, summarise_ms, time_interleaved
-from retrieval.answer import answer_question, prepare_question
-from retrieval.index import FactIndex, SentenceEncoder
+from retrieval.matching.answer import answer_question, prepare_question
+from retrieval.matching.index import FactIndex, SentenceEncoder
 
 GOAL_RATIO = 1.3
 MAIN_LOOP_BUDGET_SECONDS = 60.0

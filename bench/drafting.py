@@ -38,7 +38,7 @@ GOAL_QUOTES, GOAL_FIGURES = 0.9, 0.95
 
 
 def _folded(s: str) -> str:
-    from retrieval.textnorm import fold_for_match
+    from retrieval.language.textnorm import fold_for_match
 
     return fold_for_match(s).lower().strip(" .,;:\"'")
 
@@ -67,7 +67,7 @@ def knowledge_without(source_id: str, dest: Path) -> Path:
 
 def seed_sources() -> list[tuple[Path, dict[str, Any]]]:
     """Each seed article with the curated source it is (its text is in the seed)."""
-    from retrieval.knowledge import require_knowledge
+    from retrieval.knowledge.schema import require_knowledge
 
     k = require_knowledge(REPO_ROOT / "knowledge")
     out = []
@@ -88,8 +88,8 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 
 
 def measure_seed(seed: Path, source: dict[str, Any], work: Path) -> dict[str, Any]:
-    from retrieval.figures import find_figures
-    from retrieval.knowledge import load_knowledge, require_knowledge
+    from retrieval.knowledge.figures import find_figures
+    from retrieval.knowledge.schema import load_knowledge, require_knowledge
 
     curated_k = require_knowledge(REPO_ROOT / "knowledge")
     curated = [f for f in curated_k.facts if f.source == source["id"]]

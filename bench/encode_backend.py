@@ -49,10 +49,10 @@ def openvino_available() -> bool:
 def compare_backends(dev_path: Path, team_path: Path, rounds: int) -> dict[str, Any]:
     """Both backends: index build, answers on both question sets, single-question encode latency."""
     from bench.stats import ratio, summarise_ms
-    from retrieval.answer import Answer, answer_question
-    from retrieval.evaluate import QuestionSet, evaluate
-    from retrieval.index import BUNDLED_MODEL, FactIndex, SentenceEncoder
-    from retrieval.knowledge import require_knowledge
+    from retrieval.evaluation.evaluate import QuestionSet, evaluate
+    from retrieval.knowledge.schema import require_knowledge
+    from retrieval.matching.answer import Answer, answer_question
+    from retrieval.matching.index import BUNDLED_MODEL, FactIndex, SentenceEncoder
 
     knowledge = require_knowledge(REPO_ROOT / "knowledge")
     sets = {"dev": QuestionSet.from_file(dev_path), "team": QuestionSet.from_file(team_path)}

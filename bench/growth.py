@@ -54,7 +54,7 @@ def draft_page(page: dict[str, Any], drafts: Path) -> Path:
 def add_by_low_effort_path(folder: Path, pages: list[dict[str, Any]]) -> dict[str, int]:
     """Draft every page into ``folder`` (a knowledge copy), delete ``draft: true``, and delete
     each fact ``knowledge check`` refuses. Returns the counts of facts drafted and deleted."""
-    from retrieval.knowledge import load_knowledge
+    from retrieval.knowledge.schema import load_knowledge
 
     drafts = folder.parent / "drafts"
     drafts.mkdir()
@@ -85,13 +85,13 @@ def add_by_low_effort_path(folder: Path, pages: list[dict[str, Any]]) -> dict[st
 
 
 def measure(embedding_model: str = "tuned") -> dict[str, Any]:
-    from bot.loading import build_tuned_encoder
-    from bot.settings import TUNED_MODEL, TUNED_MODEL_DIR
-    from retrieval.answer import answer_question
-    from retrieval.encoder import load_encoder
-    from retrieval.evaluate import QuestionSet, evaluate_splits
-    from retrieval.index import FactIndex
-    from retrieval.knowledge import require_knowledge
+    from bot.runtime.loading import build_tuned_encoder
+    from bot.runtime.settings import TUNED_MODEL, TUNED_MODEL_DIR
+    from retrieval.evaluation.evaluate import QuestionSet, evaluate_splits
+    from retrieval.knowledge.schema import require_knowledge
+    from retrieval.matching.answer import answer_question
+    from retrieval.matching.encoder import load_encoder
+    from retrieval.matching.index import FactIndex
 
     pages = yaml.safe_load((GROWTH / "pages.yaml").read_text(encoding="utf-8"))["pages"]
     with tempfile.TemporaryDirectory() as tmp:

@@ -2,7 +2,7 @@
 
 * product — ``answer_question`` (dense over statement, quote and example questions, fused with
   BM25, synonyms, coverage-based decline).
-* bm25 — BM25 (bm25s, the project's tokenizer) over ``retrieval.index.fact_document``, the same
+* bm25 — BM25 (bm25s, the project's tokenizer) over ``retrieval.matching.index.fact_document``, the same
   per-fact document the product's lexical side uses; top-1 by score, declines below a threshold.
 * dense — all-MiniLM-L6-v2 as bundled (not the product's encoder, which is tuned on the example
   questions) over each fact's statement and quote only, best cosine per fact; top-1, declines
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.answer import Answer, AnsweredFact, Suggestion, answer_question
-from retrieval.evaluate import EvalReport, QuestionSet, answer_matches, evaluate
-from retrieval.index import FactIndex, LexicalIndex, fact_document, tokenize
-from retrieval.knowledge import Fact
+from retrieval.evaluation.evaluate import EvalReport, QuestionSet, answer_matches, evaluate
+from retrieval.knowledge.schema import Fact
+from retrieval.matching.answer import Answer, AnsweredFact, Suggestion, answer_question
+from retrieval.matching.index import FactIndex, LexicalIndex, fact_document, tokenize
 
 ScoreQuestion = Callable[[str], tuple[int, float]]  # question -> (best fact position, its score)
 
@@ -127,7 +127,7 @@ def run_quality(
     tuning_sets: tuple[str, ...],
     untuned: FactIndex | None = None,
 ) -> dict[str, Any]:
-    """Every system on every question set, via ``retrieval.evaluate.evaluate``; baselines'
+    """Every system on every question set, via ``retrieval.evaluation.evaluate.evaluate``; baselines'
     thresholds chosen on the pooled ``tuning_sets``. ``untuned``: the same knowledge embedded by
     the bundled model, for the dense baseline (default: ``index``)."""
     tuning = QuestionSet(
@@ -162,7 +162,8 @@ def run_quality(
         }
     return {
         "what": "in-scope top-1 (top answer's quote or statement holds an expected span) and share of "
-        "out-of-scope questions declined, via retrieval.evaluate.evaluate; one deterministic run each",
+        "out-of-scope questions declined, via retrieval.evaluation.evaluate.evaluate; "
+        "one deterministic run each",
         "facts": len(index.facts),
         "threshold_tuned_on": list(tuning_sets),
         "held_back": [name for name in question_sets if name not in tuning_sets],
@@ -171,7 +172,8 @@ def run_quality(
             "product": "answer_question: framing, units and spelling normalised; dense (statement, quote, "
             "example questions) + BM25 fusion, synonyms; rules on names, jargon, measure, answer kind and "
             "period; calibrated logistic confidence (decision_model.json)",
-            "bm25": "bm25s over retrieval.index.fact_document (statement, quote, example questions, tags, "
+            "bm25": "bm25s over retrieval.matching.index.fact_document (statement, quote, example questions, "
+            "tags, "
             "measures), top-1, declines below the tuning-best BM25 score threshold",
             "dense_statement_quote": "all-MiniLM-L6-v2 as bundled (untuned), statement + quote vectors "
             "only (no example questions), max cosine per fact, top-1, declines below the tuning-best "

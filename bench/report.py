@@ -107,7 +107,8 @@ def quality_markdown(quality: dict[str, Any]) -> list[str]:
         "### Answer quality",
         "",
         f"One deterministic run over each set, {quality['facts']} facts, scored by "
-        "`retrieval.evaluate.evaluate`. Tuning sets (the product's decision was fitted on them with "
+        "`retrieval.evaluation.evaluate.evaluate`. Tuning sets (the product's decision was fitted on "
+        "them with "
         "`ofsted-bot calibrate`, and the baselines' thresholds picked as the best mean of top-1 and "
         f"declined share on them): {', '.join(quality['threshold_tuned_on'])}. Held back, never used to "
         f"fit or choose anything: **{', '.join(quality.get('held_back', []))}** — the figures to quote.",

@@ -143,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_before = load_average()
 
-    from bot.loading import load_fact_index
-    from bot.settings import Settings
-    from retrieval.evaluate import QuestionSet
-    from retrieval.index import FactIndex
+    from bot.runtime.loading import load_fact_index
+    from bot.runtime.settings import Settings
+    from retrieval.evaluation.evaluate import QuestionSet
+    from retrieval.matching.index import FactIndex
 
     question_sets = {
         "dev": QuestionSet.from_file(args.dev),
@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def run_quality() -> dict[str, Any]:
             from bench.quality import run_quality as measure
-            from bot.loading import shared_encoder
-            from retrieval.encoder import BUNDLED_MODEL
+            from bot.runtime.loading import shared_encoder
+            from retrieval.matching.encoder import BUNDLED_MODEL
 
             index = product_index()
             untuned = FactIndex.build(index.knowledge, shared_encoder(BUNDLED_MODEL), cache_dir=cache_dir)

@@ -22,9 +22,9 @@ import numpy as np
 
 from bench.answer_latency import PrecomputedEncoder, questions_with_rewrites
 from bench.stats import TimeBudget, load_average, peak_rss_mib, rss_mib, summarise_ms, time_interleaved
-from retrieval.answer import DEFAULT_MATCHING, answer_question, prepare_question, top_order
-from retrieval.index import FactIndex, SentenceEncoder
-from retrieval.knowledge import Fact, Knowledge
+from retrieval.knowledge.schema import Fact, Knowledge
+from retrieval.matching.answer import DEFAULT_MATCHING, answer_question, prepare_question, top_order
+from retrieval.matching.index import FactIndex, SentenceEncoder
 
 GOAL_P50_MS_AT_100K = 30.0
 QUERY_LOOP_BUDGET_SECONDS = 45.0

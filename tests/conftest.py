@@ -20,10 +20,10 @@ from support.postgres import PostgresCluster, find_binaries
 from support.server_checks import ADMIN_IDS
 from support.slack_standin import SignedSlackClient, SlackStandin
 
-from bot.loading import shared_encoder
-from bot.settings import DEFAULT_EMBEDDING_MODEL
-from retrieval.index import FactIndex
-from retrieval.knowledge import Knowledge, require_knowledge
+from bot.runtime.loading import shared_encoder
+from bot.runtime.settings import DEFAULT_EMBEDDING_MODEL
+from retrieval.knowledge.schema import Knowledge, require_knowledge
+from retrieval.matching.index import FactIndex
 
 
 @pytest.fixture(scope="session")

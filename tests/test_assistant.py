@@ -24,12 +24,12 @@ from support.server_checks import assert_up_and_answering, log_lines, wait_for_l
 from support.slack_messages import dm_event, quotes
 from support.slack_standin import ASKER_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
 
-from bot.answering import Reply
-from bot.blocks import example_questions
-from bot.listeners import assistant
-from bot.threads import ThreadKey
-from retrieval.answer import DECLINE_TEXT
-from retrieval.knowledge import Knowledge
+from bot.slack.answering import Reply
+from bot.slack.blocks import example_questions
+from bot.slack.listeners import assistant
+from bot.slack.threads import ThreadKey
+from retrieval.knowledge.schema import Knowledge
+from retrieval.matching.answer import DECLINE_TEXT
 
 # --- the events Slack sends (the shapes bolt's payload_utils recognise) -----------------------
 

@@ -43,9 +43,9 @@ from support.slack_standin import (
     http_request,
 )
 
-from bot.blocks import FEEDBACK_THANKS_TEXT
-from bot.listeners.actions import GONE_TEXT
-from retrieval.answer import DECLINE_TEXT
+from bot.slack.blocks import FEEDBACK_THANKS_TEXT
+from bot.slack.listeners.actions import GONE_TEXT
+from retrieval.matching.answer import DECLINE_TEXT
 
 SERVER_PROPERTY = settings(
     max_examples=30,

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support.block_kit import assert_valid_blocks
 
-from bot import blocks, slack_text
-from bot.slack_text import question_from_slack
-from retrieval.answer import DECLINE_TEXT, Answer, AnsweredFact, Suggestion
-from retrieval.knowledge import Fact, Knowledge, Source
+from bot.slack import blocks, slack_text
+from bot.slack.slack_text import question_from_slack
+from retrieval.knowledge.schema import Fact, Knowledge, Source
+from retrieval.matching.answer import DECLINE_TEXT, Answer, AnsweredFact, Suggestion
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from support.cli import run_cli
 
-from retrieval.drafting import (
+from retrieval.authoring.drafting import (
     DraftFact,
     coverage,
     draft_article,
@@ -18,9 +18,9 @@ from retrieval.drafting import (
     read_article,
     render_draft,
 )
-from retrieval.figures import find_figures
-from retrieval.knowledge import Source, load_knowledge, require_knowledge, verify_quote
-from retrieval.textnorm import fold_for_match
+from retrieval.knowledge.figures import find_figures
+from retrieval.knowledge.schema import Source, load_knowledge, require_knowledge, verify_quote
+from retrieval.language.textnorm import fold_for_match
 
 REPO = Path(__file__).resolve().parent.parent
 # The two seed articles as published, site furniture and all (copies of ../shared/seeds/).
@@ -696,7 +696,7 @@ def test_pdf_is_drafted_from_its_text_with_each_quotes_page(tmp_path: Path) -> N
     (folder / "facts" / "fostering.yaml").write_text(reviewed, encoding="utf-8")
     knowledge = require_knowledge(folder)
     fact = next(f for f in knowledge.facts if f.quote.startswith("In the North West"))
-    from bot.blocks import citation
+    from bot.slack.blocks import citation
 
     assert citation(knowledge.source_of(fact), fact.page).endswith("Fostering in England 2022, p. 2")
 

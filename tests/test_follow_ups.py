@@ -13,11 +13,17 @@ from support.cli import run_cli
 from support.slack_messages import context_texts, dm_event, mention_event, quotes
 from support.slack_standin import SignedSlackClient, SlackStandin
 
-from bot.threads import ThreadKey, ThreadTurns
-from retrieval.answer import answer_question
-from retrieval.evaluate import FollowUpSet, evaluate_follow_ups
-from retrieval.followup import PreviousTurn, answer_in_thread, asks_for_source, edition_answer, specificity
-from retrieval.index import FactIndex
+from bot.slack.threads import ThreadKey, ThreadTurns
+from retrieval.evaluation.evaluate import FollowUpSet, evaluate_follow_ups
+from retrieval.matching.answer import answer_question
+from retrieval.matching.followup import (
+    PreviousTurn,
+    answer_in_thread,
+    asks_for_source,
+    edition_answer,
+    specificity,
+)
+from retrieval.matching.index import FactIndex
 
 FOLLOW_UPS = REPO_ROOT / "tests" / "data" / "follow_ups.yaml"
 

@@ -9,8 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.gaps import QuestionGroup, _cluster, format_gaps_report, gaps_report_dict, group_questions
-from retrieval.index import FactIndex
+from retrieval.evaluation.gaps import (
+    QuestionGroup,
+    _cluster,
+    format_gaps_report,
+    gaps_report_dict,
+    group_questions,
+)
+from retrieval.matching.index import FactIndex
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE_DIR = REPO / ".cache/embeddings"

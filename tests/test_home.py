@@ -26,10 +26,12 @@ from support.bot_process import REPO_ROOT, RunningServer
 from support.server_checks import ADMIN_ID
 from support.slack_standin import ASKER_ID, BOT_ID, TEAM_ID, RecordedCall, SignedSlackClient, SlackStandin
 
-from bot.admin import Admin
-from bot.answering import Answerer
-from bot.blocks import MAX_BUTTON_TEXT, MAX_BUTTON_VALUE, MAX_SECTION_CHARS, example_questions
-from bot.home_view import (
+from bot.runtime.reload import IndexHolder, KnowledgeReloader, ReloadResult
+from bot.runtime.settings import Settings
+from bot.slack.admin import Admin
+from bot.slack.answering import Answerer
+from bot.slack.blocks import MAX_BUTTON_TEXT, MAX_BUTTON_VALUE, MAX_SECTION_CHARS, example_questions
+from bot.slack.home_view import (
     EXAMPLE_COUNT,
     HOME_EXAMPLE_ACTION_PATTERN,
     HOME_RELOAD_ACTION,
@@ -39,12 +41,10 @@ from bot.home_view import (
     home_view,
     loading_view,
 )
-from bot.listeners.home import on_home_example, on_home_reload, publish_home
-from bot.reload import IndexHolder, KnowledgeReloader, ReloadResult
-from bot.settings import Settings
-from bot.store import FeedbackStore
-from retrieval.index import FactIndex
-from retrieval.knowledge import Fact, Knowledge, KnowledgeError, KnowledgeIssue, Source
+from bot.slack.listeners.home import on_home_example, on_home_reload, publish_home
+from bot.storage.store import FeedbackStore
+from retrieval.knowledge.schema import Fact, Knowledge, KnowledgeError, KnowledgeIssue, Source
+from retrieval.matching.index import FactIndex
 
 View = dict[str, Any]
 
@@ -259,7 +259,7 @@ OTHER_USER = "U0NOTADMIN"
 def make_context(
     index: FactIndex | None, load: Callable[[Settings], FactIndex] | None = None
 ) -> dict[str, Any]:
-    """The services the listeners find in the Bolt context, as ``bot.app`` builds them."""
+    """The services the listeners find in the Bolt context, as ``bot.slack.app`` builds them."""
     settings = Settings(knowledge_dir=REPO_ROOT / "knowledge", admin_user_ids=frozenset({ADMIN_ID}))
     holder = IndexHolder(index)
     reloader = KnowledgeReloader(settings, holder, load=load or (lambda s: index))

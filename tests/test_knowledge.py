@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.figures import parse_figure_text
-from retrieval.knowledge import Figure, check_figure, load_knowledge, verify_quote
+from retrieval.knowledge.figures import parse_figure_text
+from retrieval.knowledge.schema import Figure, check_figure, load_knowledge, verify_quote
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_TEXT = (

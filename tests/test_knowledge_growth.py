@@ -20,12 +20,12 @@ from support.server_checks import ADMIN_ID
 from support.slack_messages import ask, quotes, section_texts
 from support.slack_standin import SignedSlackClient, SlackStandin
 
-from retrieval.answer import answer_question
-from retrieval.encoder import read_tuned_name
-from retrieval.generated_questions import generated_questions, in_colleagues_words, masked_statement
-from retrieval.index import FactIndex, fact_dates, fact_texts, fact_years, generated_for, in_context
-from retrieval.knowledge import Fact, Figure, Knowledge, Source
-from retrieval.tuning import TrainingTexts
+from retrieval.evaluation.tuning import TrainingTexts
+from retrieval.knowledge.schema import Fact, Figure, Knowledge, Source
+from retrieval.matching.answer import answer_question
+from retrieval.matching.encoder import read_tuned_name
+from retrieval.matching.generated_questions import generated_questions, in_colleagues_words, masked_statement
+from retrieval.matching.index import FactIndex, fact_dates, fact_texts, fact_years, generated_for, in_context
 
 REPO = Path(__file__).resolve().parent.parent
 

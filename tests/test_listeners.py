@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import Mock, call
 
-from bot.admin import Admin
-from bot.answering import Answerer, Reply
-from bot.listeners import actions, commands, events
-from bot.threads import ThreadKey
+from bot.slack.admin import Admin
+from bot.slack.answering import Answerer, Reply
+from bot.slack.listeners import actions, commands, events
+from bot.slack.threads import ThreadKey
 
 
 def services(**extra: Any) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from support.cli import run_cli
 from support.slack_messages import ask, context_texts, quotes, section_texts
 from support.slack_standin import SignedSlackClient, SlackStandin
 
-from retrieval.answer import answer_question
-from retrieval.asking import (
+from retrieval.evaluation.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
+from retrieval.language.asking import (
     asked_answer_kind,
     asked_measure,
     asked_speaker,
@@ -26,10 +26,10 @@ from retrieval.asking import (
     services_named,
     years_in,
 )
-from retrieval.decision import load_decision_models, models_to_json, select_model
-from retrieval.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
-from retrieval.index import FactIndex
-from retrieval.wording import normalise_units, spelling_variants, strip_framing
+from retrieval.language.wording import normalise_units, spelling_variants, strip_framing
+from retrieval.matching.answer import answer_question
+from retrieval.matching.decision import load_decision_models, models_to_json, select_model
+from retrieval.matching.index import FactIndex
 
 REPO = Path(__file__).resolve().parent.parent
 BLIND = REPO / "tests/data/blind_questions.yaml"
@@ -236,7 +236,7 @@ def test_what_a_publisher_says_is_what_its_article_says(index: FactIndex) -> Non
 
 
 def test_two_years_in_a_row_are_one_period() -> None:
-    from retrieval.answer import period_covered
+    from retrieval.matching.answer import period_covered
 
     assert period_covered(frozenset({2016, 2017}), frozenset({2016, 2017}))
     assert not period_covered(frozenset({2016, 2017}), frozenset({2017, 2018}))
@@ -252,7 +252,7 @@ def test_two_years_in_a_row_are_one_period() -> None:
 
 
 def test_acronyms_are_read_from_the_knowledges_own_phrases() -> None:
-    from retrieval.lexical import initialisms
+    from retrieval.language.lexical import initialisms
 
     texts = [
         "There were 2,145 children’s homes. Most children’s homes are private; children’s homes grew.",
@@ -271,7 +271,7 @@ def test_acronyms_are_read_from_the_knowledges_own_phrases() -> None:
 
 
 def test_the_askers_role_and_a_named_employer_are_not_what_is_asked() -> None:
-    from retrieval.asking import without_asker_role
+    from retrieval.language.asking import without_asker_role
 
     assert "IRO" not in without_asker_role("I'm an IRO - what share of LAs are inadequate?")
     assert "DSL" not in without_asker_role("As a new DSL, how many children are in need?")
@@ -289,8 +289,8 @@ def test_the_askers_role_and_a_named_employer_are_not_what_is_asked() -> None:
 
 
 def test_places_are_found_however_they_are_typed() -> None:
-    from retrieval.lexical import name_words
-    from retrieval.places import places_in
+    from retrieval.language.lexical import name_words
+    from retrieval.language.places import places_in
 
     assert name_words("For Monday's briefing in March, what did Kingston find?") == ["Kingston"]
 

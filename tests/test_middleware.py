@@ -3,7 +3,7 @@ test_slack_requests.py): the ids of events already seen."""
 
 from __future__ import annotations
 
-from bot.middleware import RecentIds
+from bot.slack.middleware import RecentIds
 
 
 def test_recent_ids_remember_each_id_once_within_bounds() -> None:

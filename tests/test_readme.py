@@ -9,8 +9,8 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from bot.cli import build_parser
-from bot.settings import Settings
+from bot.cli.commands import build_parser
+from bot.runtime.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

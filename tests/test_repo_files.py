@@ -11,7 +11,7 @@ from support.bot_process import REPO_ROOT
 def test_env_example_lists_every_setting() -> None:
     from dataclasses import fields
 
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
     listed = {
         line.split("=", 1)[0]

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval import index as retrieval_index
-from retrieval.answer import answer_fact, answer_question, score_facts
-from retrieval.decision import VOTE_ROWS, row_vote
-from retrieval.index import FactIndex, fact_texts, tokenize
-from retrieval.knowledge import require_knowledge, verify_quote
+from retrieval.knowledge.schema import require_knowledge, verify_quote
+from retrieval.matching import index as retrieval_index
+from retrieval.matching.answer import answer_fact, answer_question, score_facts
+from retrieval.matching.decision import VOTE_ROWS, row_vote
+from retrieval.matching.index import FactIndex, fact_texts, tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -31,9 +31,9 @@ from support.server_checks import ADMIN_ID, assert_up_and_answering, log_lines, 
 from support.slack_messages import all_visible_text, ask, dm_event, mention_event, quotes, section_texts
 from support.slack_standin import ASKER_ID, RecordedCall, SignedSlackClient, SlackStandin, slack_signature
 
-from bot.blocks import FEEDBACK_THANKS_TEXT
-from bot.server import MAX_REQUEST_BODY_BYTES
-from retrieval.answer import DECLINE_TEXT
+from bot.runtime.server import MAX_REQUEST_BODY_BYTES
+from bot.slack.blocks import FEEDBACK_THANKS_TEXT
+from retrieval.matching.answer import DECLINE_TEXT
 
 # --- helpers ---------------------------------------------------------------------------------
 

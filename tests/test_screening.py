@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.screening import Screening, clean_question, screen_question
+from retrieval.safety.screening import Screening, clean_question, screen_question
 
 KINDS = {
     "email address",

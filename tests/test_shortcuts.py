@@ -23,10 +23,10 @@ from support.server_checks import log_lines, wait_for_log_count
 from support.slack_messages import button, quotes
 from support.slack_standin import ASKER_ID, TEAM_ID, HttpResult, RecordedCall, SignedSlackClient, SlackStandin
 
-from bot.answering import Reply
-from bot.listeners import shortcuts
-from retrieval.answer import DECLINE_TEXT
-from retrieval.knowledge import Knowledge
+from bot.slack.answering import Reply
+from bot.slack.listeners import shortcuts
+from retrieval.knowledge.schema import Knowledge
+from retrieval.matching.answer import DECLINE_TEXT
 
 
 def message_action_payload(

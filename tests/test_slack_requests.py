@@ -25,9 +25,9 @@ from support.slack_messages import (
 )
 from support.slack_standin import ASKER_ID, BOT_ID, BOT_USER_ID, SignedSlackClient, SlackStandin, http_request
 
-from bot.blocks import FEEDBACK_THANKS_TEXT
-from retrieval.answer import DECLINE_TEXT
-from retrieval.knowledge import Knowledge
+from bot.slack.blocks import FEEDBACK_THANKS_TEXT
+from retrieval.knowledge.schema import Knowledge
+from retrieval.matching.answer import DECLINE_TEXT
 
 OUT_OF_SCOPE_QUESTION = "what's the best pizza near the office"
 

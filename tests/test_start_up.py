@@ -26,7 +26,7 @@ from support.slack_messages import mention_event
 from support.slack_standin import SignedSlackClient, SlackStandin, http_request, slack_signature
 from support.socket_mode_standin import SocketModeStandin
 
-from retrieval.knowledge import Knowledge
+from retrieval.knowledge.schema import Knowledge
 
 # --- start-up errors ---------------------------------------------------------------------------
 
@@ -118,8 +118,8 @@ def test_socket_mode_answers_an_event_and_acks_its_envelope(
 
 
 def test_healthz_is_503_until_the_index_is_loaded() -> None:
-    from bot.reload import IndexHolder
-    from bot.server import build_wsgi_app
+    from bot.runtime.reload import IndexHolder
+    from bot.runtime.server import build_wsgi_app
 
     statuses: list[str] = []
     wsgi = build_wsgi_app(IndexHolder())
@@ -136,10 +136,10 @@ def test_healthz_is_503_until_the_index_is_loaded() -> None:
 def test_the_app_factory_takes_its_own_settings_and_says_when_still_loading(standin: SlackStandin) -> None:
     from slack_bolt.request import BoltRequest
 
-    from bot.app import build_app
-    from bot.blocks import NOT_READY_TEXT
-    from bot.reload import IndexHolder
-    from bot.settings import Settings
+    from bot.runtime.reload import IndexHolder
+    from bot.runtime.settings import Settings
+    from bot.slack.app import build_app
+    from bot.slack.blocks import NOT_READY_TEXT
 
     settings = Settings(
         slack_bot_token=TEST_BOT_TOKEN,

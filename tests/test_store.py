@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from support.postgres import PostgresCluster
 
-from bot.schema import metadata
-from bot.settings import Settings
-from bot.store import FeedbackStore, StoreUnavailable, parse_vote
-from retrieval.gaps import VoteCount
+from bot.runtime.settings import Settings
+from bot.storage.schema import metadata
+from bot.storage.store import FeedbackStore, StoreUnavailable, parse_vote
+from retrieval.evaluation.gaps import VoteCount
 
 USER = "U0RAWSLACKID"
 QUESTION = "how many children were adopted from Thornbury Close last year"
@@ -305,9 +305,9 @@ def test_both_postgresql_url_spellings_use_psycopg(postgres_cluster: PostgresClu
 def test_an_unreachable_database_counts_what_it_could_not_record_and_recovers(
     postgres_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.store
+    import bot.storage.store
 
-    monkeypatch.setattr(bot.store, "_RETRY_SECONDS", 0.0)
+    monkeypatch.setattr(bot.storage.store, "_RETRY_SECONDS", 0.0)
     name = f"later_{threading.get_ident()}"
     url = postgres_cluster.url(name)
     with pytest.raises(Exception, match=name):
@@ -376,7 +376,7 @@ def test_the_retention_purge_runs_in_one_replica_at_a_time(url: str) -> None:
 def test_a_purge_in_progress_elsewhere_holds_the_advisory_lock(postgres_cluster: PostgresCluster) -> None:
     import psycopg
 
-    from bot.replica_state import _PURGE_LOCK
+    from bot.runtime.replica_state import _PURGE_LOCK
 
     url = postgres_cluster.new_database()
     with FeedbackStore(url, keep_question_text=True) as store, psycopg.connect(url) as other:

@@ -14,13 +14,19 @@ import numpy as np
 import pytest
 from support.bot_process import REPO_ROOT
 
-from bot.loading import build_tuned_encoder, embedding_model_path
-from bot.settings import DEFAULT_EMBEDDING_MODEL, TUNED_MODEL, TUNED_MODEL_DIR, SettingsError
-from retrieval.decision import load_decision_models, select_model
-from retrieval.encoder import BUNDLED_MODEL, SentenceEncoder, encoder_family, load_encoder, read_tuned_name
-from retrieval.index import FactIndex, generated_for
-from retrieval.knowledge import Knowledge
-from retrieval.tuning import TrainingTexts, TuningRecipe, batches, fine_tune_encoder
+from bot.runtime.loading import build_tuned_encoder, embedding_model_path
+from bot.runtime.settings import DEFAULT_EMBEDDING_MODEL, TUNED_MODEL, TUNED_MODEL_DIR, SettingsError
+from retrieval.evaluation.tuning import TrainingTexts, TuningRecipe, batches, fine_tune_encoder
+from retrieval.knowledge.schema import Knowledge
+from retrieval.matching.decision import load_decision_models, select_model
+from retrieval.matching.encoder import (
+    BUNDLED_MODEL,
+    SentenceEncoder,
+    encoder_family,
+    load_encoder,
+    read_tuned_name,
+)
+from retrieval.matching.index import FactIndex, generated_for
 
 QUICK = TuningRecipe(epochs=1, batch_size=8, learning_rate=1e-4)
 
@@ -96,7 +102,7 @@ def test_an_unbuilt_tuned_encoder_is_built_once_on_first_use(
     weights = (out / "model.safetensors").stat().st_mtime_ns
     assert build_tuned_encoder(out, few_facts, QUICK) == name
     assert (out / "model.safetensors").stat().st_mtime_ns == weights
-    monkeypatch.setattr("bot.loading.TUNED_MODEL_DIR", out)
+    monkeypatch.setattr("bot.runtime.loading.TUNED_MODEL_DIR", out)
     assert embedding_model_path(TUNED_MODEL) == str(out)  # built: nothing to do
     assert embedding_model_path(BUNDLED_MODEL) == BUNDLED_MODEL
     assert (REPO_ROOT / "models" / "ofsted-minilm") == TUNED_MODEL_DIR

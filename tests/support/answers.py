@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from retrieval.knowledge import Knowledge
+from retrieval.knowledge.schema import Knowledge
 
 from .slack_messages import context_texts, quotes, section_texts
 

@@ -1,0 +1,3 @@
+"""What the bot keeps: the database schema, its Alembic migrations, and the store of questions,
+feedback and replica state.
+"""

@@ -1,0 +1,1 @@
+"""Questions that must not be answered or stored as typed: personal data screening."""
