@@ -38,10 +38,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# Everything but the slow end-to-end checks (marked `slow`): for a quick round while developing.
+# Everything but the slow end-to-end checks and the evaluations over whole question sets
+# (marked `slow` and `quality`): for a quick round while developing.
 test-fast: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not quality"
 
 bench: install
 	$(BIN)/python -m bench.run

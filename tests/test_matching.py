@@ -16,6 +16,7 @@ from support.cli import run_cli
 from support.slack_messages import ask, context_texts, quotes, section_texts
 from support.slack_standin import SignedSlackClient, SlackStandin
 
+from retrieval.evaluation.calibrate import DEFAULT_TARGET_DECLINED, calibrate
 from retrieval.evaluation.evaluate import QuestionSet, invariance, swap_letters_in_longest_word
 from retrieval.language.asking import (
     asked_answer_kind,
@@ -373,6 +374,7 @@ def test_slash_command_shows_the_correction_and_the_missing_measure(
     assert any("joint targeted area inspections" in q for q in quotes(defined["blocks"]))
 
 
+@pytest.mark.quality
 def test_rewording_keeps_right_answers_right(index: FactIndex) -> None:
     """The CheckList invariance of issue 9 on the blind set's right answers: a greeting, thanks
     or lower case must keep >= 0.98 of them right, a one-letter slip >= 0.85."""
@@ -417,36 +419,54 @@ def test_calibrate_writes_a_model_file_the_bot_can_load(tmp_path: Path) -> None:
     assert no_split.returncode == 2 and "has no split 'tune'" in no_split.stderr
 
 
-def test_calibrate_holds_each_set_out_when_there_are_three(tmp_path: Path) -> None:
+def _calibrated(index: FactIndex, specs: list[str], target: float = DEFAULT_TARGET_DECLINED) -> tuple:
+    """``calibrate`` in process on the session's index (the CLI's own path, with the knowledge
+    with and without written questions, is smoke-tested above): the models and their
+    cross-validated figures."""
+    sets = {}
+    for spec in specs:
+        path, _, split = spec.partition(":")
+        questions = QuestionSet.from_file(REPO / path)
+        sets[f"{Path(path).name}{':' + split if split else ''}"] = (
+            questions.only(split) if split else questions
+        )
+    return calibrate([index], sets, target_declined=target)
+
+
+@pytest.mark.quality
+def test_calibrate_holds_each_set_out_when_there_are_three(index: FactIndex) -> None:
     """With three or more sets the threshold is chosen on probabilities from models that never saw
     the question's set: a stranger's questions, not a neighbour of the writer's own."""
-    out = tmp_path / "decision_model.json"
-    sets = [
-        str(REPO / "tests/data/team_questions.yaml"),
-        f"{REPO / 'tests/data/blind_questions_c.yaml'}:report",
-        f"{REPO / 'tests/data/blind_questions_d.yaml'}:report",
+    specs = [
+        "tests/data/team_questions.yaml",
+        "tests/data/blind_questions_c.yaml:report",
+        "tests/data/blind_questions_d.yaml:report",
     ]
-    done = run_cli("calibrate", *sets, "--target", "0.9", "-o", str(out))
-    assert done.returncode == 0, done.stderr
-    assert "cross-validated (each set held out)" in done.stdout
-    models = load_decision_models(out)
+    models, figures = _calibrated(index, specs, target=0.9)
+    assert figures["with_pair_components"]["held_out_by_set"] == 1.0
     assert models[0].fitted_on == (
         "team_questions.yaml",
         "blind_questions_c.yaml:report",
         "blind_questions_d.yaml:report",
     )
     assert "0.90 of unanswerable declined" in models[0].note
+    # the threshold was chosen on held-out probabilities: they decline at least the target
+    assert figures["with_pair_components"]["cv_out_of_scope_declined"] >= 0.9
 
 
-def test_calibrate_holds_a_files_two_splits_out_together(tmp_path: Path) -> None:
+@pytest.mark.quality
+def test_calibrate_holds_a_files_two_splits_out_together(index: FactIndex) -> None:
     """The tune and report halves of one file were written by the same people: holding one out
     while fitting on the other is not a stranger's question, so two files are too few to hold out."""
-    out = tmp_path / "decision_model.json"
-    sets = [
-        str(REPO / "tests/data/team_questions.yaml"),
-        f"{REPO / 'tests/data/blind_questions_c.yaml'}:tune",
-        f"{REPO / 'tests/data/blind_questions_c.yaml'}:report",
+    specs = [
+        "tests/data/team_questions.yaml",
+        "tests/data/blind_questions_c.yaml:tune",
+        "tests/data/blind_questions_c.yaml:report",
     ]
-    done = run_cli("calibrate", *sets, "-o", str(out))
-    assert done.returncode == 0, done.stderr
-    assert "cross-validated (folds)" in done.stdout
+    models, figures = _calibrated(index, specs)
+    assert figures["with_pair_components"]["held_out_by_set"] == 0.0
+    assert models[0].fitted_on == (
+        "team_questions.yaml",
+        "blind_questions_c.yaml:tune",
+        "blind_questions_c.yaml:report",
+    )
