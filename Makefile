@@ -36,12 +36,14 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Everything but the slow end-to-end checks and the evaluations over whole question sets
 # (marked `slow` and `quality`): for a quick round while developing.
 test-fast: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -m "not slow and not quality"
 
 bench: install

@@ -42,13 +42,14 @@ def format_answer_text(answer: Answer) -> str:
     head = [f"Following up on: {answer.follows}"] if answer.follows else []
     if answer.corrected_question:
         head.append(f"Showing results for: {answer.corrected_question}")
+    lines: list[str]
     if not answer.answered:
         lines = [*head, answer.decline_message]
         if answer.suggestions:
             lines.append("Nearest facts I do know:")
             lines += [f"  - {s.statement}  [{s.fact_id}]" for s in answer.suggestions]
         return "\n".join(lines)
-    lines: list[str] = list(head)
+    lines = list(head)
     for item in answer.answers:
         fact, source = item.fact, item.source
         label = "" if item.role == "best" else f"From the {source.report}: "
@@ -467,6 +468,7 @@ def cmd_knowledge_draft(args: argparse.Namespace, settings: Settings) -> int:
     for value, option in ((publisher, "--publisher"), (title, "--title"), (args.report, "--report")):
         if not value:
             return refuse(f"{option} is required: the article does not say it")
+    assert publisher and title  # refused above when missing
     year = args.report_year
     if year is None and (m := re.search(r"\b(20\d\d)/(\d\d)\b", args.report)):
         year = 2000 + int(m[2])  # "Ofsted Annual Report 2017/18" covers the year ending 2018

@@ -64,8 +64,11 @@ class ReplicaCoordination:
 
     # provided by FeedbackStore
     _transaction: Callable[[], AbstractContextManager[Connection]]
-    is_postgresql: bool
     _keyed_hash: Callable[[str, str], str]
+
+    @property
+    def is_postgresql(self) -> bool:
+        raise NotImplementedError  # FeedbackStore's
 
     def purge_if_due(
         self, days: int, every: timedelta, *, by: str = "", now: datetime | None = None

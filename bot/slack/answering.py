@@ -181,7 +181,7 @@ class Answerer:
         """A declined question, or one answered with close runners-up, goes to the gaps log."""
         if self.store is None or (answer.answered and not answer.suggestions):
             return
-        kind = "declined" if not answer.answered else "low_confidence"
+        kind: Literal["declined", "low_confidence"] = "declined" if not answer.answered else "low_confidence"
         nearest = [(a.fact.id, a.score) for a in answer.answers] + [
             (s.fact_id, s.score) for s in answer.suggestions
         ]

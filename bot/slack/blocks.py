@@ -255,11 +255,10 @@ def answer_blocks(
         head.append(context_block(f"Showing results for _{corrected}_"))
 
     if not answer.answered:
-        body = [section_block(escape_mrkdwn(answer.decline_message))]
-        body += _suggestion_blocks(answer.suggestions, answer.question, "The nearest things I do know:")
-        body.append(context_block(coverage_text(knowledge)))
-        tail = [] if shared_by else [_feedback_and_share(answer, shareable=False)]
-        return head + body + tail
+        declined: list[Block] = [section_block(escape_mrkdwn(answer.decline_message))]
+        declined += _suggestion_blocks(answer.suggestions, answer.question, "The nearest things I do know:")
+        declined.append(context_block(coverage_text(knowledge)))
+        return head + declined + ([] if shared_by else [_feedback_and_share(answer, shareable=False)])
 
     ordered = _newest_report_first(answer.answers)
     several_editions = len({a.source.report for a in ordered}) > 1

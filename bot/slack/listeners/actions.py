@@ -53,17 +53,16 @@ def answer_chosen_fact(
         return
     answerer.log_answer(answer, kind="did_you_mean", request_id=request_id, started=started)
     ephemeral = _clicked_in_ephemeral(body)
-    reply = {
-        "blocks": blocks.answer_blocks(answer, knowledge=index.knowledge, ephemeral=ephemeral),
-        "text": blocks.answer_text(answer),
-    }
+    reply_blocks = blocks.answer_blocks(answer, knowledge=index.knowledge, ephemeral=ephemeral)
+    reply_text = blocks.answer_text(answer)
     if ephemeral:
-        respond(**reply, response_type="ephemeral", replace_original=False)
+        respond(blocks=reply_blocks, text=reply_text, response_type="ephemeral", replace_original=False)
         return
     container = body.get("container") or {}
     client.chat_postMessage(
-        **reply,
-        channel=(body.get("channel") or {}).get("id") or container.get("channel_id"),
+        blocks=reply_blocks,
+        text=reply_text,
+        channel=(body.get("channel") or {}).get("id") or container.get("channel_id") or "",
         thread_ts=(body.get("message") or {}).get("thread_ts"),
     )
 

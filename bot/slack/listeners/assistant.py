@@ -175,9 +175,10 @@ def acknowledge_unmatched(body: dict[str, Any], next: Callable[[], Any]) -> Bolt
 
 def build_assistant() -> Assistant:
     assistant = Assistant(thread_context_store=NoThreadContextStore())
-    assistant.thread_started(start_thread, matchers=[has_thread])
-    assistant.thread_context_changed(acknowledge_context_change, matchers=[has_thread])
-    assistant.user_message(answer_user_message, matchers=[has_channel])
+    # Bolt adds these to its own matcher as a list, though its hint says one matcher.
+    assistant.thread_started(start_thread, matchers=[has_thread])  # type: ignore[arg-type]
+    assistant.thread_context_changed(acknowledge_context_change, matchers=[has_thread])  # type: ignore[arg-type]
+    assistant.user_message(answer_user_message, matchers=[has_channel])  # type: ignore[arg-type]
     return assistant
 
 

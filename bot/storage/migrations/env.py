@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from sqlalchemy import Connection
 
 from bot.storage.schema import create_engine_for, metadata
 
@@ -13,7 +14,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 
-def run(connection_to_use: object) -> None:
+def run(connection_to_use: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode copies the table instead.
     context.configure(connection=connection_to_use, target_metadata=metadata, render_as_batch=True)
     with context.begin_transaction():

@@ -69,7 +69,7 @@ class QuestionSet(BaseModel):
     @property
     def splits(self) -> list[str]:
         """The named splits, in order of first appearance (empty when the set has none)."""
-        names = [q.split for q in [*self.in_scope, *self.out_of_scope] if q.split]
+        names = [q.split for q in self.in_scope if q.split] + [q.split for q in self.out_of_scope if q.split]
         return list(dict.fromkeys(names))
 
     def only(self, split: str) -> QuestionSet:
@@ -332,8 +332,8 @@ def evaluate_follow_ups(
                     }
                 )
     result: dict[str, Any] = {"misses": misses}
-    for kind, by_split in counts.items():
-        result[kind] = {
+    for group, by_split in counts.items():
+        result[group] = {
             split: {"right": t[0], "total": t[1], "share": t[0] / t[1] if t[1] else 0.0}
             | ({"same_as_alone": t[2], "same_as_alone_share": t[2] / t[3] if t[3] else 0.0} if t[3] else {})
             for split, t in by_split.items()

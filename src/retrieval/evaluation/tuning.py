@@ -84,7 +84,9 @@ def batches(anchors: Sequence[tuple[int, str]], batch_size: int) -> list[list[tu
     pool = list(anchors)
     out = []
     while pool:
-        batch, seen, rest = [], set(), []
+        batch: list[tuple[int, str]] = []
+        seen: set[int] = set()
+        rest: list[tuple[int, str]] = []
         for anchor in pool:
             if anchor[0] not in seen and len(batch) < batch_size:
                 batch.append(anchor)

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -365,10 +365,11 @@ def load_knowledge(
         if pf.model is None or pf.root is None:
             continue
         synonyms.update({k.lower().strip(): v for k, v in pf.model.synonyms.items()})
-        for kind, items, lines, seen in (
+        kinds: tuple[tuple[str, Sequence[Source | Fact], list[int], dict[str, Any]], ...] = (
             ("source", pf.model.sources, _item_lines(pf.root, "sources"), sources),
             ("fact", pf.model.facts, _item_lines(pf.root, "facts"), facts),
-        ):
+        )
+        for kind, items, lines, seen in kinds:
             for item, line in zip(items, lines, strict=True):
                 if item.id in seen:
                     _, other_rel, other_line = seen[item.id]
@@ -382,7 +383,7 @@ def load_knowledge(
                         )
                     )
                 else:
-                    seen[item.id] = (item, pf.rel, line)  # type: ignore[assignment]
+                    seen[item.id] = (item, pf.rel, line)
 
     texts: dict[str, str] = {}
     for source, rel, line in sources.values():

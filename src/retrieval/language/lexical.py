@@ -117,9 +117,9 @@ def initialisms(texts: Iterable[str], known: Iterable[str] = ()) -> dict[str, st
     counts: dict[tuple[str, ...], int] = {}
     for text in texts:
         for m in _DEFINED_ACRONYM.finditer(text):
-            phrase = _spelled_before(text[: m.start()], m.group(1).lower())
-            if phrase:
-                defined.setdefault(m.group(1).lower(), phrase)
+            spelled = _spelled_before(text[: m.start()], m.group(1).lower())
+            if spelled:
+                defined.setdefault(m.group(1).lower(), spelled)
         # "children's" is "children" then "s": the possessive is no word of the phrase
         words = [w for w in raw_words(text) if w != "s"]
         for i in range(len(words)):
@@ -206,9 +206,9 @@ class QueryTerms:
         return list(dict.fromkeys(t for alts in self.alternatives for t in sorted(alts)))
 
 
-def synonym_table(synonyms: dict[str, str] | object) -> dict[tuple[str, ...], tuple[str, ...]]:
+def synonym_table(synonyms: Mapping[str, str]) -> dict[tuple[str, ...], tuple[str, ...]]:
     table: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for word, meaning in dict(synonyms).items():  # type: ignore[call-overload]
+    for word, meaning in synonyms.items():
         key = tuple(tokenize(word))
         if key:
             table[key] = tuple(tokenize(meaning))

@@ -19,9 +19,10 @@ import functools
 import json
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -190,7 +191,8 @@ class DecisionModel:
         values = dict(data)
         for key in ("features", "mean", "scale", "weights", "fitted_on", "pair_mean"):
             values[key] = tuple(values.get(key, ()))  # type: ignore[arg-type]
-        values["pair_components"] = tuple(tuple(row) for row in values.get("pair_components", ()))  # type: ignore[union-attr]
+        rows = cast(Iterable[Iterable[float]], values.get("pair_components", ()))
+        values["pair_components"] = tuple(tuple(row) for row in rows)
         model = cls(**values)  # type: ignore[arg-type]
         if not (len(model.features) == len(model.mean) == len(model.scale) == len(model.weights)):
             raise ValueError("decision model: features, mean, scale and weights differ in length")

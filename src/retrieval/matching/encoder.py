@@ -14,7 +14,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -35,10 +35,14 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
 
 
+# The inference backends sentence-transformers can run a model on.
+Backend = Literal["torch", "onnx", "openvino"]
+
+
 class SentenceEncoder:
     """A sentence-transformers model on the CPU, returning normalised vectors."""
 
-    def __init__(self, model_name: str = BUNDLED_MODEL, backend: str = "torch") -> None:
+    def __init__(self, model_name: str = BUNDLED_MODEL, backend: Backend = "torch") -> None:
         from sentence_transformers import SentenceTransformer  # heavy import, only when used
         from transformers.utils import logging as transformers_logging
 
@@ -59,7 +63,10 @@ class SentenceEncoder:
         if backend != "torch":  # e.g. "openvino" (bench/encode_backend.py): cached apart
             self.name += f"@{backend}"
         self.model = SentenceTransformer(path, device="cpu", backend=backend)
-        self.dim = int(self.model.get_embedding_dimension())
+        dim = self.model.get_embedding_dimension()
+        if dim is None:
+            raise ValueError(f"{model_name}: the model does not say the size of its vectors")
+        self.dim = int(dim)
 
     def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
