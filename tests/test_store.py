@@ -376,7 +376,7 @@ def test_the_retention_purge_runs_in_one_replica_at_a_time(url: str) -> None:
 def test_a_purge_in_progress_elsewhere_holds_the_advisory_lock(postgres_cluster: PostgresCluster) -> None:
     import psycopg
 
-    from bot.runtime.replica_state import _PURGE_LOCK
+    from bot.storage.replica_state import _PURGE_LOCK
 
     url = postgres_cluster.new_database()
     with FeedbackStore(url, keep_question_text=True) as store, psycopg.connect(url) as other:

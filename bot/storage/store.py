@@ -59,8 +59,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.runtime.replica_state import ReplicaCoordination
 from bot.runtime.settings import Settings
+from bot.storage.replica_state import ReplicaCoordination
 from bot.storage.schema import (
     MAX_ANSWER_KEY_LENGTH,
     create_engine_for,
