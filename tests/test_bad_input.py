@@ -522,6 +522,7 @@ CLI_BAD_LINES: list[bytes] = [
 ]
 
 
+@pytest.mark.slow  # the console script in a strict UTF-8 terminal, a process each
 def test_cli_ask_stdin_survives_bad_lines_and_answers_the_next_good_one() -> None:
     lines = [*CLI_BAD_LINES, GOOD_QUESTION.encode()]
     out = run_cli("ask", "--json", "-", stdin=b"\n".join(lines) + b"\n", env=STRICT_UTF8)
@@ -535,6 +536,7 @@ def test_cli_ask_stdin_survives_bad_lines_and_answers_the_next_good_one() -> Non
     assert "evil" not in json.dumps([r.get("answers") for r in results])
 
 
+@pytest.mark.slow  # the console script in a strict UTF-8 terminal, a process each
 def test_cli_ask_with_invalid_utf8_and_hidden_characters_in_argv() -> None:
     out = run_cli("ask", b"\xff\xfe" + GOOD_QUESTION.encode() + b"\xc3\x28", env=STRICT_UTF8)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-3000:]
@@ -542,6 +544,7 @@ def test_cli_ask_with_invalid_utf8_and_hidden_characters_in_argv() -> None:
     assert b"13%" in out.stdout
 
 
+@pytest.mark.slow  # the console script in a strict UTF-8 terminal, a process each
 def test_cli_chat_survives_bad_lines_and_answers_the_next_good_one() -> None:
     lines = [b"", b"\x00\x1b", b"\xff\xfe bad bytes", "\u2067\u200b\u2069".encode(), GOOD_QUESTION.encode()]
     out = run_cli("chat", stdin=b"\n".join(lines) + b"\n", env=STRICT_UTF8)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from support.cli import run_cli_process
 
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_each_command_runs_from_the_console_script(tmp_path: Path) -> None:
     asked = run_cli_process("ask", "--json", "how many children are in care in England?")
     assert asked.returncode == 0 and json.loads(asked.stdout)["answered"], asked.stderr

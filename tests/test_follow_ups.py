@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from support.bot_process import REPO_ROOT
 from support.cli import run_cli
 from support.slack_messages import context_texts, dm_event, mention_event, quotes
@@ -120,6 +121,7 @@ def test_specificity_is_what_a_message_says_on_its_own(index: FactIndex) -> None
     )
 
 
+@pytest.mark.quality
 def test_the_follow_up_set_meets_its_bar(index: FactIndex) -> None:
     result = evaluate_follow_ups(
         FollowUpSet.from_file(FOLLOW_UPS),
@@ -133,6 +135,7 @@ def test_the_follow_up_set_meets_its_bar(index: FactIndex) -> None:
     assert result["source"]["all"]["share"] == 1.0
 
 
+@pytest.mark.quality
 def test_eval_prints_the_follow_up_figures_per_kind_and_split() -> None:
     done = run_cli("eval", str(FOLLOW_UPS))
     assert done.returncode == 0, done.stderr

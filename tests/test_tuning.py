@@ -46,6 +46,7 @@ def own_fact_margin(encoder: SentenceEncoder, few: Knowledge) -> float:
     return float(np.mean(margins))
 
 
+@pytest.mark.slow
 def test_tuning_moves_questions_towards_their_own_fact_and_is_repeatable(
     few_facts: Knowledge, tmp_path: Path
 ) -> None:
@@ -92,6 +93,7 @@ def test_the_shipped_decision_model_fits_the_encoder_make_builds(index: FactInde
     assert select_model(models, name, index.vectors.shape[1]) is models[0] and models[0].uses_pairs
 
 
+@pytest.mark.slow
 def test_an_unbuilt_tuned_encoder_is_built_once_on_first_use(
     few_facts: Knowledge, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
