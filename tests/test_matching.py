@@ -238,18 +238,23 @@ def test_what_a_publisher_says_is_what_its_article_says(index: FactIndex) -> Non
 
 def test_two_years_in_a_row_are_one_period() -> None:
     from retrieval.matching.answer import period_covered
+    from retrieval.matching.index import financial_year_ends
 
     assert period_covered(frozenset({2016, 2017}), frozenset({2016, 2017}))
     assert not period_covered(frozenset({2016, 2017}), frozenset({2017, 2018}))
     assert period_covered(frozenset({2017}), frozenset({2017, 2018}))  # one year: any in common
     assert period_covered(frozenset({2009, 2014}), frozenset({2009, 2014, 2016, 2017}))
     # a date in January to March closes the financial year begun the year before
-    assert period_covered(frozenset({2020, 2021}), frozenset({2021}), ["31 March 2021"])
-    assert period_covered(frozenset({2022, 2023}), frozenset({2023}), ["March 2023"])
-    assert not period_covered(frozenset({2021, 2022}), frozenset({2021}), ["31 March 2021"])
-    assert not period_covered(frozenset({2017, 2018}), frozenset({2018}), ["30 September 2018"])
+    assert period_covered(frozenset({2020, 2021}), frozenset({2021}), financial_year_ends(["31 March 2021"]))
+    assert period_covered(frozenset({2022, 2023}), frozenset({2023}), financial_year_ends(["March 2023"]))
+    assert not period_covered(
+        frozenset({2021, 2022}), frozenset({2021}), financial_year_ends(["31 March 2021"])
+    )
+    assert not period_covered(
+        frozenset({2017, 2018}), frozenset({2018}), financial_year_ends(["30 September 2018"])
+    )
     # … but not a single year before it: "in 2020" is not "as at 31 March 2021"
-    assert not period_covered(frozenset({2020}), frozenset({2021}), ["31 March 2021"])
+    assert not period_covered(frozenset({2020}), frozenset({2021}), financial_year_ends(["31 March 2021"]))
 
 
 def test_acronyms_are_read_from_the_knowledges_own_phrases() -> None:

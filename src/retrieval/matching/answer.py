@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -285,8 +285,8 @@ def period_wanted(index: FactIndex, text: str) -> np.ndarray | None:
     if asked:
         return np.array(
             [
-                period_covered(asked, years, dates)
-                for years, dates in zip(index.fact_years, index.fact_dates, strict=True)
+                period_covered(asked, years, ends)
+                for years, ends in zip(index.fact_years, index.fact_year_ends, strict=True)
             ],
             dtype=bool,
         )
@@ -394,7 +394,7 @@ def rule_decline(index: FactIndex, scored: ScoredFacts, config: MatchingConfig) 
         # "42% good or outstanding" is not the share that is outstanding
         return "other_grade", "The nearest facts I know give good and outstanding only together."
     asked_years = years_in(scored.question.text)
-    if asked_years and not period_covered(asked_years, index.fact_years[best], index.fact_dates[best]):
+    if asked_years and not period_covered(asked_years, index.fact_years[best], index.fact_year_ends[best]):
         return "other_period", other_period_note(index, asked_years)
     asked_months = months_in(scored.question.text)
     if asked_months and index.fact_months[best] and not asked_months & index.fact_months[best]:
@@ -450,8 +450,8 @@ def other_period_note(index: FactIndex, asked: frozenset[int]) -> str:
     first, last = min(asked), max(asked)
     period = f"{first}/{last % 100:02d}" if last - first == 1 else ", ".join(map(str, sorted(asked)))
     if any(
-        period_covered(asked, years, dates)
-        for years, dates in zip(index.fact_years, index.fact_dates, strict=True)
+        period_covered(asked, years, ends)
+        for years, ends in zip(index.fact_years, index.fact_year_ends, strict=True)
     ):
         return f"I don't have that for {period}; the nearest facts I know are from other years."
     # an edition's label without its aside: "Ofsted Annual Report 2016/17 (the edition before …)"
@@ -459,21 +459,16 @@ def other_period_note(index: FactIndex, asked: frozenset[int]) -> str:
     return f"I don't have figures for {period} in the reports I know: they cover {editions}."
 
 
-def period_covered(asked: frozenset[int], years: frozenset[int], dates: Sequence[str] = ()) -> bool:
-    """Whether a fact about ``years`` (stating ``dates``) is about the period asked. Two years in
-    a row are one edition or financial year ("2016-17" is not "2017/18", though both name 2017),
-    and a date in January to March closes the financial year that began the year before ("2020-21"
-    is "as at 31 March 2021"); a single year or a span is met by any year in common."""
+def period_covered(
+    asked: frozenset[int], years: frozenset[int], year_ends: frozenset[int] = frozenset()
+) -> bool:
+    """Whether a fact about ``years`` (whose dates end the financial years ``year_ends``,
+    ``index.financial_year_ends``) is about the period asked. Two years in a row are one edition
+    or financial year ("2016-17" is not "2017/18", though both name 2017), and "2020-21" is "as at
+    31 March 2021"; a single year or a span is met by any year in common."""
     if len(asked) == 2 and max(asked) - min(asked) == 1:
-        return asked <= years or max(asked) in financial_year_ends(dates)
+        return asked <= years or max(asked) in year_ends
     return bool(asked & years)
-
-
-def financial_year_ends(dates: Sequence[str]) -> frozenset[int]:
-    """The years of the dates that fall in January to March: each ends a financial year."""
-    return frozenset(
-        year for date in dates if months_in(date) <= {1, 2, 3} and months_in(date) for year in years_in(date)
-    )
 
 
 def confidence(index: FactIndex, scored: ScoredFacts, model: DecisionModel) -> float:

@@ -100,6 +100,17 @@ def fact_dates(fact: Fact) -> tuple[str, ...]:
     return tuple(dict.fromkeys(" ".join(m.group(0).split()) for m in DAY_MONTH_YEAR.finditer(text)))
 
 
+def financial_year_ends(dates: Sequence[str]) -> frozenset[int]:
+    """The years of the dates that fall in January to March: each ends a financial year that
+    began the year before ("31 March 2021" ends 2020-21)."""
+    return frozenset(
+        year
+        for date in dates
+        if (months := months_in(date)) and months <= {1, 2, 3}
+        for year in years_in(date)
+    )
+
+
 def fact_regions(fact: Fact) -> frozenset[str]:
     """England's regions a fact names: in its claim or as the place its figures are for."""
     return regions_in(f"{claim_text(fact)}\n" + "\n".join(f.place or "" for f in fact.figures))
@@ -237,6 +248,7 @@ class FactIndex:
     # month is not about it
     fact_dates: tuple[tuple[str, ...], ...]
     fact_months: tuple[frozenset[int], ...]
+    fact_year_ends: tuple[frozenset[int], ...]  # per fact: the financial years its dates end
     fact_regions: tuple[frozenset[str], ...]  # per fact: England's regions it is about
     claim_figure_values: tuple[frozenset[float], ...]  # per fact: the values of its claim's figures
     fact_editions: np.ndarray  # (facts,) the report year of each fact's source (0 when unknown)
@@ -321,6 +333,7 @@ class FactIndex:
             fact_years=tuple(fact_years(f, knowledge) for f in knowledge.facts),
             fact_dates=tuple(dates),
             fact_months=tuple(months_in(" ".join(d)) for d in dates),
+            fact_year_ends=tuple(financial_year_ends(d) for d in dates),
             fact_regions=tuple(fact_regions(f) for f in knowledge.facts),
             claim_figure_values=tuple(figure_values(c) for c in claims),
             fact_editions=np.array([knowledge.source_of(f).report_year or 0 for f in knowledge.facts]),
