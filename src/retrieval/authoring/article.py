@@ -453,7 +453,7 @@ def split_units(text: str) -> list[TextUnit]:
         if _is_heading(body, 10):
             units.append(TextUnit(body_start, body_start + len(body), "heading", block))
             continue
-        spans = _sentence_spans(body)
+        spans = sentence_spans(body)
         for s, e in spans:
             # A sentence ending with ":" introduces what follows: not a finding on its own.
             lead_in = body[s:e].rstrip().endswith(":")
@@ -469,7 +469,9 @@ def split_units(text: str) -> list[TextUnit]:
     return units
 
 
-def _sentence_spans(body: str) -> list[tuple[int, int]]:
+def sentence_spans(body: str) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence of one paragraph; "Mr.", "e.g." and a full stop inside
+    brackets end none."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(body):

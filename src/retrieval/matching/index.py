@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.authoring.article import sentence_spans
 from retrieval.knowledge.figures import figure_values
 from retrieval.knowledge.schema import Fact, Figure, Knowledge
 from retrieval.language.asking import DAY_MONTH_YEAR, months_in, without_asker_role, years_in
@@ -171,7 +172,6 @@ _POINTS_BACK = re.compile(
     r"(?!\s+(?:year|month|week|release|report|page|publication)\b)",
     re.IGNORECASE,
 )
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9])")
 
 
 def in_context(fact: Fact, knowledge: Knowledge) -> str | None:
@@ -184,8 +184,8 @@ def in_context(fact: Fact, knowledge: Knowledge) -> str | None:
     if found <= 0:
         return None
     paragraph = text[text.rfind("\n", 0, found) + 1 : found].strip()
-    sentences = [s for s in _SENTENCE_BREAK.split(paragraph) if s.strip()]
-    return f"{sentences[-1].strip()} {fact.quote}" if sentences else None
+    spans = sentence_spans(paragraph)
+    return f"{paragraph[spans[-1][0] : spans[-1][1]].strip()} {fact.quote}" if spans else None
 
 
 def generated_for(fact: Fact, knowledge: Knowledge) -> tuple[str, ...]:
