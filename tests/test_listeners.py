@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import Mock, call
 
+from support.slack_payloads import load_payload
+
 from bot.slack.admin import Admin
 from bot.slack.answering import Answerer, Reply
 from bot.slack.listeners import actions, commands, events
@@ -104,10 +106,39 @@ def test_direct_message_is_answered_with_the_dm_as_context_and_others_are_ignore
         {**dm, "channel_type": "channel"},
         {**dm, "subtype": "message_changed"},
         {**dm, "bot_id": "B1"},
+        {**dm, "subtype": "bot_message"},
+        {**dm, "user": "USLACKBOT"},  # Slackbot's notices: no bot_id
+        {**dm, "user": "U0BOT"},  # the app's own user (Bolt's authorization puts it in the context)
         {key: value for key, value in dm.items() if key != "user"},
     ):
         context["answerer"].answer_later.reset_mock()
-        events.answer_direct_message(event=ignored, say=Mock(), client=Mock(), context=context)
+        events.answer_direct_message(
+            event=ignored, say=Mock(), client=Mock(), context={**context, "bot_user_id": "U0BOT"}
+        )
+        context["answerer"].answer_later.assert_not_called()
+
+
+def test_real_payloads_a_file_share_is_a_question_and_slackbot_or_a_bot_never_is() -> None:
+    """The real events (tests/data/slack_payloads/): a DM with a file attached is a person's
+    question; Slackbot's notice and bots' messages are not, wherever they are."""
+    file_share = load_payload("dm_file_share")["event"]
+    assert file_share["subtype"] == "file_share"
+    assert events.is_question_for_bot(file_share, {"bot_user_id": "U0442US8QGH"})
+    # A thread reply also sent to the channel is a person's new message too (as Bolt reads it).
+    assert events.is_question_for_bot({**file_share, "subtype": "thread_broadcast"})
+    context = services()
+    events.answer_direct_message(event=file_share, say=Mock(), client=Mock(), context=context)
+    (question,), kwargs = context["answerer"].answer_later.call_args
+    assert question == "message message message" and kwargs["kind"] == "dm"
+    for name in ("slackbot_removed_notice", "bot_message_subtype", "bot_message_bot_profile"):
+        event = load_payload(name)["event"]
+        assert not events.is_from_a_person(event), name
+        assert not events.is_question_for_bot(event), name
+        context = services()
+        events.answer_mention(event=event, say=Mock(), client=Mock(), context=context)
+        events.answer_direct_message(
+            event={**event, "channel_type": "im"}, say=Mock(), client=Mock(), context=context
+        )
         context["answerer"].answer_later.assert_not_called()
 
 

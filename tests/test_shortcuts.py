@@ -21,6 +21,7 @@ from support.block_kit import assert_valid_blocks
 from support.bot_process import REPO_ROOT, RunningServer
 from support.server_checks import log_lines, wait_for_log_count
 from support.slack_messages import button, quotes
+from support.slack_payloads import load_payload
 from support.slack_standin import ASKER_ID, TEAM_ID, HttpResult, RecordedCall, SignedSlackClient, SlackStandin
 
 from bot.slack.answering import Reply
@@ -183,6 +184,17 @@ def test_no_text_gets_the_clear_message_and_no_question(body: dict[str, Any]) ->
     kwargs = steps.respond.call_args.kwargs
     assert kwargs["text"] == shortcuts.NO_TEXT_TEXT and kwargs["response_type"] == "ephemeral"
     assert_valid_blocks(kwargs["blocks"])
+
+
+def test_a_forwarded_message_asks_the_text_it_shares() -> None:
+    """The real forwarded message (tests/data/slack_payloads/forwarded_message.json): its own text
+    is empty, the words are in its attachment."""
+    message = load_payload("forwarded_message")["event"]
+    assert message["text"] == "" and message["attachments"][0]["is_share"]
+    steps, answerer = run_shortcut({"type": "message_action", "user": {"id": ASKER_ID}, "message": message})
+    answerer.answer_later.assert_called_once()
+    assert answerer.answer_later.call_args.args == ("blahblahblahblahblah",)
+    steps.respond.assert_not_called()
 
 
 def test_a_failure_after_ack_becomes_the_apology(caplog: pytest.LogCaptureFixture) -> None:

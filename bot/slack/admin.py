@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.runtime.reload import IndexHolder, KnowledgeReloader
 from bot.runtime.settings import Settings
-from bot.slack import blocks
+from bot.slack import admin_blocks, blocks
 from bot.storage.store import FeedbackStore
 from retrieval.evaluation.gaps import QuestionGroup, VoteCount, format_gaps_report, group_questions
 from retrieval.matching.index import FactIndex
@@ -34,7 +34,9 @@ class Admin:
     def run(self, subcommand: str, user_id: str) -> tuple[list[blocks.Block], str]:
         """The reply to an admin subcommand; a refusal (changing nothing) for anyone else."""
         if not self.is_admin(user_id):
-            return blocks.admin_refusal_blocks(bool(self.settings.admin_user_ids)), blocks.ADMIN_REFUSAL_TEXT
+            return admin_blocks.admin_refusal_blocks(
+                bool(self.settings.admin_user_ids)
+            ), admin_blocks.ADMIN_REFUSAL_TEXT
         if subcommand == "reload":
             if self.reloader is None:
                 return blocks.plain_blocks(
@@ -42,7 +44,7 @@ class Admin:
                 ), "Reload unavailable"
             if self.reloader.replicas is None:
                 result = self.reloader.reload("command")
-                return blocks.reload_result_blocks(result), result.summary()
+                return admin_blocks.reload_result_blocks(result), result.summary()
             # Here now; every other replica within a poll (bot.runtime.reload.ReplicaSync).
             result, problem = self.reloader.replicas.reload_everywhere()
             note = (
@@ -50,11 +52,13 @@ class Admin:
                 if problem
                 else "Every other replica reloads within a few seconds (see `/ofsted status`)."
             )
-            return blocks.reload_result_blocks(result) + blocks.plain_blocks(note), result.summary()
+            return admin_blocks.reload_result_blocks(result) + blocks.plain_blocks(note), result.summary()
         if subcommand == "status":
-            status = blocks.status_blocks(self.holder.index, self.reloader, self.settings, store=self.store)
+            status = admin_blocks.status_blocks(
+                self.holder.index, self.reloader, self.settings, store=self.store
+            )
             return status, "Knowledge status"
-        return blocks.gaps_blocks(self.gaps_report()), "Knowledge gaps"
+        return admin_blocks.gaps_blocks(self.gaps_report()), "Knowledge gaps"
 
 
 def collect_gaps(

@@ -1,9 +1,9 @@
 """Bolt middleware, attached with ``app.use`` in ``bot.slack.app``: what runs before every listener.
 
 A request id for the logs; the services the listeners use (``context["answerer"]``,
-``context["admin"]``); a 200 and nothing else for event types the app does not answer; and each
-event answered once although Slack re-sends one it thinks failed. (Bolt itself already drops the
-app's own messages.)
+``context["admin"]``); a 200 and nothing else for event types the app does not answer (and for
+``app_rate_limited``, logged); and each event answered once although Slack re-sends one it
+thinks failed. (Bolt itself already drops the app's own messages.)
 """
 
 from __future__ import annotations
@@ -51,8 +51,17 @@ def provide_services(**services: object) -> Middleware:
 
 
 def skip_other_events(body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:
-    """A 200 and nothing else for an event of another type (reaction_added…): Bolt would answer
-    404, and Slack retries what is not acknowledged."""
+    """A 200 and nothing else for an event of another type (reaction_added…) and for
+    ``app_rate_limited`` (an envelope of its own, with no inner event; logged): Bolt would answer
+    404, and Slack retries what is not acknowledged — and disables an app's event subscriptions
+    when too many deliveries go unacknowledged."""
+    if body.get("type") == "app_rate_limited":
+        log.warning(
+            "Slack is rate limiting this app's events: app_rate_limited team_id=%s minute_rate_limited=%s",
+            body.get("team_id"),
+            body.get("minute_rate_limited"),
+        )
+        return BoltResponse(status=200, body="")
     if body.get("type") == "event_callback":
         event = body.get("event")
         if not isinstance(event, dict) or event.get("type") not in HANDLED_EVENT_TYPES:
@@ -91,16 +100,31 @@ class RecentIds:
             del self._seen[key]
 
 
+def event_keys(body: dict[str, Any]) -> list[str]:
+    """What identifies an ``event_callback`` when Slack sends it again: its ``event_id``, else the
+    event's type, channel and timestamp (``event_ts``, else ``ts``); and the message's
+    ``client_msg_id`` (the same message under a new event id). Empty when there is nothing to
+    key on: such an event is never taken for a repeat."""
+    event = body.get("event")
+    event = event if isinstance(event, dict) else {}
+    keys: list[str] = []
+    if body.get("event_id"):
+        keys.append(f"event:{body['event_id']}")
+    elif event.get("event_ts") or event.get("ts"):
+        stamp = event.get("event_ts") or event.get("ts")
+        keys.append(f"event:{event.get('type', '')}:{event.get('channel', '')}:{stamp}")
+    if event.get("client_msg_id"):
+        keys.append(f"message:{event['client_msg_id']}")
+    return keys
+
+
 def skip_repeated_events(recent_events: RecentIds) -> Middleware:
-    """Acknowledge, and do nothing else for, an event already seen (by event_id or message id)."""
+    """Acknowledge, and do nothing else for, an event already seen (see ``event_keys``)."""
 
     def skip_repeated(body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:
         if body.get("type") == "event_callback":
-            event = body.get("event") or {}
-            ids = [f"event:{body.get('event_id', '')}"]
-            if event.get("client_msg_id"):
-                ids.append(f"message:{event['client_msg_id']}")
-            if not recent_events.first_time(*ids):
+            keys = event_keys(body)
+            if keys and not recent_events.first_time(*keys):
                 log.info("skipped repeated event event_id=%s", body.get("event_id"))
                 return BoltResponse(status=200, body="")
         next()

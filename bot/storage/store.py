@@ -1,6 +1,7 @@
 """Answer votes and unanswered questions ("gaps"), kept in one SQL database.
 
-The tables and the engine are in ``bot/storage/schema.py``; SQLite (the default file under var/)
+The tables and the engine are in ``bot/storage/schema.py``, the queries that read gaps and votes
+back in ``bot/storage/feedback_queries.py``; SQLite (the default file under var/)
 and a PostgreSQL shared by several replicas both work. The schema is versioned with Alembic
 (``bot/storage/migrations``) and migrated on start by whichever replica gets there first: the
 upgrade runs under a PostgreSQL advisory lock (on SQLite, in a ``BEGIN IMMEDIATE``
@@ -43,13 +44,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, get_args
 
 from sqlalchemy import (
-    case,
     delete,
     func,
     insert,
@@ -60,6 +60,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.runtime.settings import Settings
+from bot.storage.feedback_queries import FeedbackQueries
 from bot.storage.replica_state import ReplicaCoordination
 from bot.storage.schema import (
     MAX_ANSWER_KEY_LENGTH,
@@ -69,7 +70,6 @@ from bot.storage.schema import (
     stored_time,
     votes_table,
 )
-from retrieval.evaluation.gaps import VoteCount
 
 log = logging.getLogger(__name__)
 
@@ -103,17 +103,6 @@ class StoreHealth:
     last_error: str | None
 
 
-@dataclass(frozen=True)
-class GapRow:
-    """One recorded unanswered question."""
-
-    question: str
-    kind: str
-    nearest: tuple[tuple[str, float], ...]  # (fact id, score), best first
-    user_hash: str | None
-    created_at: datetime  # timezone-aware UTC
-
-
 def parse_vote(vote: int | str) -> int:
     """+1 or -1 from +1/-1 or "up"/"down"; anything else is a ValueError."""
     if isinstance(vote, str):
@@ -131,7 +120,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:300]
 
 
-class FeedbackStore(ReplicaCoordination):
+class FeedbackStore(FeedbackQueries, ReplicaCoordination):
     """Votes and gaps in one database; safe to call from many threads (one Engine, pooled).
 
     With ``require_database`` (the default) the constructor connects and migrates, and raises
@@ -387,49 +376,6 @@ class FeedbackStore(ReplicaCoordination):
                 )
             )
         return True
-
-    # --- reading --------------------------------------------------------------------------------
-
-    def unanswered_questions(
-        self, since_days: int | None = None, *, now: datetime | None = None
-    ) -> list[GapRow]:
-        """Recorded gaps, newest first; only those of the last ``since_days`` days if given."""
-        query = select(
-            gaps_table.c.question,
-            gaps_table.c.kind,
-            gaps_table.c.nearest,
-            gaps_table.c.user_hash,
-            gaps_table.c.created_at,
-        ).order_by(gaps_table.c.created_at.desc(), gaps_table.c.id.desc())
-        if since_days is not None:
-            query = query.where(gaps_table.c.created_at >= stored_time(now) - timedelta(days=since_days))
-        with self._transaction() as connection:
-            rows = connection.execute(query).all()
-        return [
-            GapRow(
-                question=row.question,
-                kind=row.kind,
-                nearest=tuple((item["fact_id"], float(item["score"])) for item in json.loads(row.nearest)),
-                user_hash=row.user_hash,
-                created_at=row.created_at.replace(tzinfo=UTC),
-            )
-            for row in rows
-        ]
-
-    def vote_counts(self, since_days: int | None = None, *, now: datetime | None = None) -> list[VoteCount]:
-        """👍 and 👎 per fact, most 👎 first (then fewest 👍, then fact id)."""
-        up = func.sum(case((votes_table.c.vote > 0, 1), else_=0)).label("up")
-        down = func.sum(case((votes_table.c.vote < 0, 1), else_=0)).label("down")
-        query = (
-            select(votes_table.c.fact_id, up, down)
-            .group_by(votes_table.c.fact_id)
-            .order_by(down.desc(), up.asc(), votes_table.c.fact_id)
-        )
-        if since_days is not None:
-            query = query.where(votes_table.c.created_at >= stored_time(now) - timedelta(days=since_days))
-        with self._transaction() as connection:
-            rows = connection.execute(query).all()
-        return [VoteCount(row.fact_id, int(row.up), int(row.down)) for row in rows]
 
     # --- retention ------------------------------------------------------------------------------
 

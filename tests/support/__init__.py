@@ -15,6 +15,7 @@ The bot as a process:
 Shared checks:
 
 - ``slack_messages``: events and slash commands as Slack sends them; reading the bot's blocks.
+- ``slack_payloads``: real Slack payloads (``tests/data/slack_payloads/``), replayed signed.
 - ``answers``: the questions the tests ask and what their answers must (and must never) show.
 - ``server_checks``: the session server's admins, its log, and "still up and answering".
 - ``block_kit``: Block Kit validated by slack_sdk's own models.

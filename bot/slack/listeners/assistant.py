@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks
 from bot.slack.answering import Answerer, Reply
+from bot.slack.listeners.events import is_from_a_person
 from bot.slack.slack_text import question_from_slack
 from bot.slack.threads import ThreadKey
 from retrieval.safety.screening import clean_question, screen_question
@@ -157,9 +158,10 @@ def has_thread(payload: dict[str, Any]) -> bool:
     return isinstance(thread, dict) and bool(thread.get("channel_id")) and bool(thread.get("thread_ts"))
 
 
-def has_channel(payload: dict[str, Any]) -> bool:
-    """A message that names its DM (Bolt's matcher already checked the thread)."""
-    return bool(payload.get("channel"))
+def has_channel(payload: dict[str, Any], context: dict[str, Any]) -> bool:
+    """A person's message that names its DM (Bolt's matcher already checked the thread). Another
+    one (Slackbot's, say) goes on to the DM listener, which leaves it unanswered."""
+    return bool(payload.get("channel")) and is_from_a_person(payload, context)
 
 
 def acknowledge_unmatched(body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:

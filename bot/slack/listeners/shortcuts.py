@@ -1,4 +1,5 @@
-"""The message shortcut "Ask the Ofsted bot": the message's text asked as a question.
+"""The message shortcut "Ask the Ofsted bot": the message's text asked as a question (of a
+forwarded message, whose own text is empty, the text of the message it shares).
 
 Acknowledged at once and answered only to the person who used it, through the shortcut's
 ``response_url`` — as ``/ofsted`` is, with its "Share in channel" button.
@@ -12,7 +13,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.slack import blocks
 from bot.slack.answering import Answerer, Reply, apology_on_error, respond_privately
-from bot.slack.slack_text import question_from_slack
+from bot.slack.slack_text import message_text, question_from_slack
 
 CALLBACK_ID = "ask_ofsted_bot"  # manifest.yml
 NO_TEXT_TEXT = (
@@ -29,7 +30,7 @@ def answer_message_shortcut(
     send = respond_privately(respond)
     with apology_on_error(request_id, respond):
         message = body.get("message") or {}
-        question = question_from_slack(message.get("text") or "")
+        question = question_from_slack(message_text(message))
         if not question:
             # Not the help an empty /ofsted gets: the user did ask, of a message without words.
             send(Reply(blocks.plain_blocks(NO_TEXT_TEXT), NO_TEXT_TEXT))
