@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from bench.stats import TimeBudget, paired_ratio_median, ratio, summarise_ms, time_interleaved
-from retrieval.matching.answer import answer_question, prepare_question
+from retrieval.matching.answer import answer_question
 from retrieval.matching.index import FactIndex, SentenceEncoder
+from retrieval.matching.scoring import prepare_question
 
 GOAL_RATIO = 1.3
 MAIN_LOOP_BUDGET_SECONDS = 60.0

@@ -23,8 +23,9 @@ import numpy as np
 from bench.answer_latency import PrecomputedEncoder, questions_with_rewrites
 from bench.stats import TimeBudget, load_average, peak_rss_mib, rss_mib, summarise_ms, time_interleaved
 from retrieval.knowledge.schema import Fact, Knowledge
-from retrieval.matching.answer import DEFAULT_MATCHING, answer_question, prepare_question, top_order
+from retrieval.matching.answer import answer_question
 from retrieval.matching.index import FactIndex, SentenceEncoder
+from retrieval.matching.scoring import DEFAULT_MATCHING, prepare_question, top_order
 
 GOAL_P50_MS_AT_100K = 30.0
 QUERY_LOOP_BUDGET_SECONDS = 45.0

@@ -10,9 +10,10 @@ import pytest
 
 from retrieval.knowledge.schema import require_knowledge, verify_quote
 from retrieval.matching import index as retrieval_index
-from retrieval.matching.answer import answer_fact, answer_question, score_facts
+from retrieval.matching.answer import answer_fact, answer_question
 from retrieval.matching.decision import VOTE_ROWS, row_vote
 from retrieval.matching.index import FactIndex, fact_texts, tokenize
+from retrieval.matching.scoring import score_facts
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from retrieval.knowledge.schema import HTTP_URL
-from retrieval.language.asking import SAYING_VERBS
-from retrieval.language.textnorm import MONTH_NAMES, fold_for_match
+from retrieval.language.textnorm import MONTH_NAMES, SAYING_VERBS, fold_for_match
 
 # A saved page bigger than this is not one article (a "complete" save with inlined media, or
 # the wrong file); it would also make extraction slow.

@@ -41,8 +41,7 @@ from retrieval.authoring.draft_figures import (
 from retrieval.authoring.draft_questions import STEMMER, TagModel, _stems, slug
 from retrieval.knowledge.figures import FigureSpan
 from retrieval.knowledge.schema import Figure, Knowledge, Source, verify_quote
-from retrieval.language.asking import SAYING_VERBS
-from retrieval.language.textnorm import fold_for_match
+from retrieval.language.textnorm import SAYING_VERBS, fold_for_match
 from retrieval.matching.generated_questions import lower_first
 
 MAX_RELATED = 3

@@ -1,7 +1,7 @@
 """Fitting the answer/decline decision on tuning question sets (``ofsted-bot calibrate``).
 
 Every tuning question is scored as ``answer_question`` would score it. Questions a rule declines
-(``answer.rule_decline``) never reach the model; on the rest a logistic regression learns whether
+(``decline_rules.rule_decline``) never reach the model; on the rest a logistic regression learns whether
 the best fact is the right one. The threshold is then chosen on cross-validated probabilities —
 each question's probability from a model fitted without it — as the lowest that still declines
 ``target_declined`` of the unanswerable questions, so the answer rate it promises is not the
@@ -23,14 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from retrieval.evaluation.evaluate import QuestionSet, answer_matches
-from retrieval.matching.answer import (
-    DEFAULT_MATCHING,
-    Answer,
-    AnsweredFact,
-    MatchingConfig,
-    rule_decline,
-    score_facts,
-)
+from retrieval.matching.answer import Answer, AnsweredFact
 from retrieval.matching.decision import (
     DecisionModel,
     cross_validated_probabilities,
@@ -38,7 +31,9 @@ from retrieval.matching.decision import (
     fit_decision_model,
     pair_vector,
 )
+from retrieval.matching.decline_rules import rule_decline
 from retrieval.matching.index import FactIndex
+from retrieval.matching.scoring import DEFAULT_MATCHING, MatchingConfig, score_facts
 
 UNANSWERABLE_WEIGHT = 2.0
 
@@ -72,7 +67,8 @@ def calibration_rows(
         scored = score_facts(index, text, config)
         best = index.facts[scored.best]
         probe = Answer(text, True, (AnsweredFact(best, index.knowledge.source_of(best), 1.0),))
-        rule, _ = rule_decline(index, scored, config)
+        declined = rule_decline(index, scored, config)
+        rule = declined.rule.reason if declined else ""
         features = decision_features(
             index,
             scored.terms,

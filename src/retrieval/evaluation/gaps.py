@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from retrieval.knowledge.schema import Fact
-from retrieval.matching.answer import score_facts
 from retrieval.matching.index import FactIndex
+from retrieval.matching.scoring import score_facts
 
 # Average cosine similarity two groups of questions need to merge (average linkage). With the
 # bundled all-MiniLM-L6-v2, "how many children were adopted last year", "... kids got adopted" and

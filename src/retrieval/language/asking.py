@@ -1,15 +1,17 @@
 """What a question asks, beyond its topic: the thing a figure question counts ("how many social
 workers" -> "social workers"), the period it names (a year, "now"), and the kind of answer it
-wants (money, a count, a date, a name, how long or how often) — and whether a fact's claim gives
-that kind. ``answer.rule_decline`` declines a match that answers a different question.
+wants is in ``answer_kinds``; the grades and other services it names, whose words it asks for.
+``matching/decline_rules`` declines a match that answers a different question.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from importlib import resources
 
-from retrieval.language.textnorm import MONTH_NAMES
+import yaml
+
+from retrieval.language.textnorm import MONTH_NAMES, SAYING_VERBS
 from retrieval.language.wording import english_zipf
 
 # --- what a figure question counts, and when -----------------------------------------------------
@@ -22,159 +24,14 @@ _COUNT_PHRASE = re.compile(
     r"(?P<phrase>[a-z][a-z'’\-]*(?:\s+[a-z][a-z'’\-]*){0,4})",
     re.IGNORECASE,
 )
-# Words that end the thing counted without being a verb: auxiliaries, prepositions, conjunctions
-# ("how much funding do councils get" counts funding; "how much councils spend" counts no noun).
-_AUXILIARY_OR_FUNCTION_WORDS = frozenset(
-    [
-        "are",
-        "is",
-        "were",
-        "was",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "must",
-        "in",
-        "at",
-        "on",
-        "by",
-        "for",
-        "from",
-        "with",
-        "within",
-        "to",
-        "that",
-        "who",
-        "which",
-        "whose",
-        "there",
-        "than",
-        "and",
-        "or",
-        "but",
-        "as",
-        "under",
-        "over",
-        "per",
-        "across",
-    ]
+# Words that end the thing counted without being a noun of it: auxiliaries, prepositions and
+# conjunctions (``function_words``), verbs, subjects (phrase_words.yaml, beside this module).
+_PHRASE_WORDS: dict[str, list[str]] = yaml.safe_load(
+    resources.files("retrieval.language").joinpath("phrase_words.yaml").read_text(encoding="utf-8")
 )
+_AUXILIARY_OR_FUNCTION_WORDS = frozenset(_PHRASE_WORDS["function_words"])
 # Where the thing counted ends: those words, or a verb.
-PHRASE_END_WORDS = _AUXILIARY_OR_FUNCTION_WORDS | frozenset(
-    [
-        "got",
-        "get",
-        "gets",
-        "nationally",
-        "currently",
-        "now",
-        "today",
-        "this",
-        "last",
-        "each",
-        "every",
-        "need",
-        "needs",
-        "live",
-        "lives",
-        "go",
-        "goes",
-        "went",
-        "come",
-        "comes",
-        "make",
-        "makes",
-        "made",
-        "take",
-        "takes",
-        "took",
-        "see",
-        "sees",
-        "saw",
-        "remain",
-        "remains",
-        "stay",
-        "stays",
-        "become",
-        "becomes",
-        "seem",
-        "seems",
-        "look",
-        "looks",
-        "fall",
-        "falls",
-        "rise",
-        "rises",
-        "compare",
-        "compares",
-        "differ",
-        "differs",
-        "vary",
-        "varies",
-        "change",
-        "changes",
-        "rank",
-        "ranks",
-        "fare",
-        "fares",
-        "stand",
-        "stands",
-        "spend",
-        "spends",
-        "pay",
-        "pays",
-        "cost",
-        "costs",
-        "receive",
-        "receives",
-        "show",
-        "shows",
-        "happen",
-        "happens",
-        "say",
-        "says",
-        "face",
-        "faces",
-        "include",
-        "includes",
-        # a subject: "how much a council pays", "how many we have" count nothing named
-        "a",
-        "an",
-        "we",
-        "they",
-        "you",
-        "i",
-        "it",
-        "he",
-        "she",
-        # irregular past tenses (the -ed ones end a phrase by their ending)
-        "came",
-        "became",
-        "fell",
-        "rose",
-        "grew",
-        "gave",
-        "left",
-        "kept",
-        "held",
-        "won",
-        "lost",
-        "ended",
-    ]
-)
+PHRASE_END_WORDS = frozenset(word for words in _PHRASE_WORDS.values() for word in words)
 
 
 def _ends_phrase(word: str) -> bool:
@@ -228,12 +85,14 @@ _ROLE_NOUN = (
     r"|researcher|visitor|coordinator|inspector|trainee|caseworker|parent|TM|SW|DSL|IRO)s?"
 )
 # Who is asking, not what is asked: "I'm an IRO …", "as a new DSL …", "our IRO service is …",
-# "I'm a virtual school head …", "locum TM here …".
+# "I'm a virtual school head …", "locum TM here …". Only the acronym is case-sensitive.
+_I_AM_A = r"\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+"
+_ACRONYM_ROLE = r"[A-Z]{2,}s?\b"
 _ASKER_ROLE = re.compile(
-    r"\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+(?:[a-z]+\s+){0,2}?[A-Z]{2,}s?\b"
-    rf"|\b(?i:i'?m|i am|we'?re|we are|as)\s+(?i:an?|the|one of the)\s+(?:[\w'-]+\s+){{0,3}}?{_ROLE_NOUN}\b"
+    rf"{_I_AM_A}(?:[a-z]+\s+){{0,2}}?{_ACRONYM_ROLE}"
+    rf"|{_I_AM_A}(?:[\w'-]+\s+){{0,3}}?{_ROLE_NOUN}\b"
     rf"|^\W*(?:[\w'-]+\s+){{0,2}}?{_ROLE_NOUN}\s+(?i:here)\b"
-    r"|\b(?i:our|my)\s+[A-Z]{2,}s?(?=\s+(?i:team|service|colleagues|group|forum|network)\b)"
+    rf"|\b(?i:our|my)\s+{_ACRONYM_ROLE}(?=\s+(?i:team|service|colleagues|group|forum|network)\b)"
 )
 
 
@@ -397,63 +256,14 @@ def years_in(text: str) -> frozenset[int]:
     return frozenset(years)
 
 
-# --- what kind of answer a question wants --------------------------------------------------------
+# --- whose words a question asks for ----------------------------------------------------------
 
-AnswerKind = Literal[
-    "number",
-    "rate",
-    "money",
-    "count",
-    "date",
-    "place",
-    "title",
-    "succession",
-    "name",
-    "grade",
-    "duration",
-    "frequency",
-    "forecast",
-]
-
-# "How many LAs (a count, not a percentage) are RI?": a percentage does not answer it.
-_NUMBER_NOT_SHARE = re.compile(
-    r"\bnot (?:as )?(?:an? |the )?(?:percentages?|proportions?|shares?|rates?)\b|\bnot (?:a )?%"
-    r"|\b(?:actual|raw|absolute|real) numbers?\b|\bin numbers\b|\ba count\b|\bheadcount\b",
-    re.IGNORECASE,
-)
-
-# "per 10,000 children", "per head": a rate, which a count or a share does not give.
-_RATE = re.compile(r"\bper\s+(?:\d[\d,.]*\s*k?\b|ten thousand|a thousand|thousand|hundred|capita|head)", re.I)
-# "the title of his paper": only a claim that gives a title answers it.
-_TITLE_ASKED = re.compile(
-    r"\btitle of\b|\b(?:paper|article|study|book|report)(?:'s)? (?:title|is called|was called)\b"
-    r"|\bwhat (?:is|was|'s) (?:the |his |her |their )?(?:paper|article|study|book|report) called\b",
-    re.IGNORECASE,
-)
-_TITLE_EVIDENCE = re.compile(r"\b(?i:titled?|entitled|called)\b|\bThe (?:[A-Z][a-z']+ ){2,}")
-# "Who was chief inspector before Spielman?", "who took over from…": someone other than the
-# person named, which a claim about that person does not give unless it says who came before or after.
-_SUCCESSION_ASKED = re.compile(
-    r"^\W*who\b[^?]*(?:\b(?:before|after)\s+(?-i:[A-Z])|\b(?:succeeded|replaced|preceded|took over)\b)"
-    r"|\b(?:predecessor|successor)\b",
-    re.IGNORECASE,
-)
-_SUCCESSION_EVIDENCE = re.compile(
-    r"\b(?:succeed\w*|replac\w*|predecessor|successor|took over|takes over|former|previous|appointed)\b",
-    re.IGNORECASE,
-)
 # "What did Alison Michalska say about…?", "did Rick Hood comment on…": a person's own words.
 _PERSON = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?"
 _SPEAKER_ASKED = re.compile(
     rf"\b(?:did|does|has|have|do)\s+({_PERSON})\s+(?:say|said|think|thought|comment|commented|argue"
     r"|warn|make of|respond|mention|write|wrote|talk)\b"
     rf"|\b(?:what|how) (?:was|is) ({_PERSON})'s (?:view|reaction|response|comment|opinion)\b"
-)
-# Said, warned, found …: how an article reports someone's words (drafting.py cuts them out of quotes).
-SAYING_VERBS = (
-    r"(?:said|says|saying|added|adds|stated|states|concluded|concludes|explained|explains|noted|notes|"
-    r"warned|warns|reported|reports|wrote|writes|continued|continues|found|finds|told|tells|argued|"
-    r"argues|commented|called for)"
 )
 
 
@@ -483,176 +293,10 @@ def quotes_speaker(claim: str, person: str) -> bool:
     )
 
 
-# "how much" asking for an amount opens its clause ("so how much did…"); "the link between how
-# much councils spend and…" and "does how much a council spends predict…?" ask something else.
-_HOW_MUCH = (
-    r"^\W*(?!(?:does|do|did|is|are|was|were|can|could|has|have|will|would|should)\b)"
-    r"(?:\w+\W+){0,2}?how much\b"
-)
-_MONEY = re.compile(
-    _HOW_MUCH + r".*\b(?:cost|costs|spend|spends|spent|spending|budget|pay|paid"
-    r"|salary|fee|fees|worth|money|cash|funding)\b"
-    r"|\b(?:what|which) (?:is|was|are|were)? ?(?:the |its |their )?(?:average |total |annual |mean )?"
-    # the money word is the thing asked ("what budget does…", "the cost of…"), not a word that
-    # qualifies another ("what budget pressures…" asks about pressures)
-    r"(?:cost|budget|salary|fee|spend|spending)\b(?=\s*(?:[?.!,;]|$)|\s+(?:of|for|in|on|at|is|was|are|were"
-    r"|does|do|did|has|have|per|to|that|this|last|next|now|and|or|by|from|with)\b)"
-    r"|\bin pounds\b|\bhow many pounds\b",
-    re.IGNORECASE,
-)
-_COUNT = re.compile(
-    rf"\bhow many\b|{_HOW_MUCH}|\bwhat(?:'s| is| was| are| were) the (?:total )?numbers? of\b"
-    r"|\bwhat(?:'s| is| was| are| were) the (?:average|mean|median|typical)\b",
-    re.IGNORECASE,
-)
-# Words after which a question word opens an indirect question ("does it say when…", "I'd like to
-# know who…"); elsewhere inside a sentence "when" and "who" open a clause ("what happens when a
-# council is inadequate", "children who were neglected") and ask for no date or name.
-_ASKING = (
-    r"(?:^\W*|[,;:(\-–—]\s*"
-    r"|\b(?:and|but|so|know|tell me|say|says|remind me|wondering|asking|find out|confirm|check)\s+)"
-)
-_DATE = re.compile(
-    # "When inspectors looked at X, what did they find?": the opening clause says when, the
-    # question after the comma asks what
-    r"^\W*when\b(?![^?]*,\s*(?:what|how|who|which|why|did|do|does|is|are|was|were|has|have|can|could)\b)"
-    rf"|{_ASKING}when (?:was|is|did|does|will|were|are|do|has|have)\b"
-    r"|\b(?:what|which) (?:year|date|month|day)\b|\bhow long ago\b",
-    re.IGNORECASE,
-)
-_NAME_ASKED = re.compile(
-    rf"^\W*who\b|{_ASKING}who (?:is|was|are|were|said|says|did|does|wrote|leads|runs)\b"
-    r"|\b(?:which|what) (?:one|organisation|charity|university|person|researcher|academic)\b"
-    r"|\bwhich (?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
-    r"|\bname (?:the|of)\b",
-    re.IGNORECASE,
-)
-# A place asked for by name: only a fact naming a council area answers it (answer.py checks).
-_PLACE_ASKED = re.compile(
-    r"\b(?:which|what) (?:local authority|la|council|authority|area|place|town|city|county|borough"
-    r"|region)\b"
-    # "which councils had …" asks for their names; "which councils will struggle" may be a kind
-    r"|\bwhich (?:las|councils|local authorities|authorities|areas|towns|cities)"
-    r" (?:had|got|were|received|was)\b"
-    r"|\bwhich (?:are|were) the (?:\w+ ){0,2}(?:las|councils|local authorities|authorities|areas|towns)\b",
-    re.IGNORECASE,
-)
-# "What rating did Northamptonshire get?", "Leeds's current grade": only a fact that gives a
-# judgement answers it, not one that only mentions the council.
-_GRADE_ASKED = re.compile(
-    r"\b(?:what|which) (?:ofsted )?(?:rating|grade|judgement|judgment)s? (?:did|does|has|have|is|was)\b"
-    r"|'s (?:current |latest |last |overall )?(?:ofsted )?(?:rating|grade|judgement|judgment)\b"
-    r"|\bhow (?:is|was|are|were) \w+(?: \w+)? (?:rated|graded|judged)\b",
-    re.IGNORECASE,
-)
 # The grades a question names; "good" is left out, being everyday English ("is there good news?").
-_GRADE_NAMED = re.compile(r"\b(?:outstanding|requires? improvement|ri|inadequate)\b", re.IGNORECASE)
+GRADE_NAMED = re.compile(r"\b(?:outstanding|requires? improvement|ri|inadequate)\b", re.IGNORECASE)
 
 
 def grades_named(question: str) -> tuple[str, ...]:
     """The Ofsted grades a question names ("were RI or inadequate?" -> ("RI", "inadequate"))."""
-    return tuple(dict.fromkeys(m.group(0) for m in _GRADE_NAMED.finditer(question)))
-
-
-_GRADE_EVIDENCE = re.compile(rf"\bgood\b|{_GRADE_NAMED.pattern}", re.IGNORECASE)
-# A question about what will happen: only a fact that looks ahead ("by 2020", "likely to grow")
-# answers it; a figure for today is not a forecast.
-_FORECAST = re.compile(
-    r"\b(?:next (?:year|few years|decade)|in (?:the )?(?:future|years to come|coming years)|forecasts?"
-    r"|forecast(?:ed|ing)|predictions?|projected|projections?"
-    r"|going to (?:be|rise|fall|grow|change)"
-    r"|will (?:there )?be|will (?:it|they|that|this|numbers?|the \w+|\w+) (?:rise|fall|go|grow|increase"
-    r"|decrease|drop|change|improve|get|keep|continue))\b",
-    re.IGNORECASE,
-)
-_FORECAST_EVIDENCE = re.compile(
-    r"\b(?:will|would|likely|unlikely|could|expected|expects?|forecasts?|projected|future|by (?:19|20)\d\d"
-    r"|next year|new year|grows?|continues? to)\b",
-    re.IGNORECASE,
-)
-# How long is not how often: "quarterly" answers "how often are they visited?", not "how long
-# is a visit?"
-_DURATION = re.compile(r"\bhow (?:long|soon|quickly)\b|\bhow many (?:hours|days|weeks|months|years)\b", re.I)
-_FREQUENCY = re.compile(r"\bhow (?:often|frequently|regularly)\b|\bhow many (?:times|occasions)\b", re.I)
-_SOME = r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a"
-_UNITS = r"hours?|days?|weeks?|months?|years?"
-_DURATION_EVIDENCE = re.compile(rf"\b(?:{_SOME}|several|few)\s+(?:{_UNITS})\b", re.I)
-_FREQUENCY_EVIDENCE = re.compile(
-    rf"\b(?:{_SOME}|each|every|per)\s+(?:{_UNITS}|times?)\b"
-    r"|\b(?:quarterly|annual|annually|monthly|weekly|daily|yearly|regular|regularly|often|frequently|once|twice)\b",
-    re.IGNORECASE,
-)
-# "How many…?" is answered by a number in the claim, or "almost every local authority", "two thirds".
-_QUANTITY_EVIDENCE = re.compile(
-    r"\d|\b(?:every|all|most|majority|minority|half|halves|thirds?|quarters?|none|dozens?|hundreds?"
-    r"|thousands?|millions?|billions?)\b",
-    re.IGNORECASE,
-)
-_MONTHS = "|".join(MONTH_NAMES) + "|today|yesterday|this year|last year|next year|new year|since|until"
-_DATE_EVIDENCE = re.compile(rf"\b(?:(?:19|20)\d\d|{_MONTHS})\b", re.IGNORECASE)
-# A capitalised word inside a sentence, not one that starts it: a person, place or organisation
-# ("Northamptonshire", "Spielman"). The index uses it too, for names the knowledge never mentions.
-MID_SENTENCE_CAPITAL = r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][a-z][A-Za-z]*"
-_NAME_EVIDENCE = re.compile(MID_SENTENCE_CAPITAL)
-
-
-# How each kind is asked, in order: the first that matches names the kind ("how many weeks" is
-# a duration before it is a count).
-_KIND_ASKED: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
-    ("number", _NUMBER_NOT_SHARE),
-    ("rate", _RATE),
-    ("money", _MONEY),
-    ("place", _PLACE_ASKED),
-    ("title", _TITLE_ASKED),
-    ("succession", _SUCCESSION_ASKED),
-    ("name", _NAME_ASKED),
-    ("grade", _GRADE_ASKED),
-    ("date", _DATE),
-    ("duration", _DURATION),
-    ("frequency", _FREQUENCY),
-    ("forecast", _FORECAST),
-    ("count", _COUNT),
-)
-# What in a fact's claim gives each kind that its figures do not tell.
-_KIND_EVIDENCE: dict[AnswerKind, re.Pattern[str]] = {
-    "count": _QUANTITY_EVIDENCE,
-    "rate": _RATE,
-    "title": _TITLE_EVIDENCE,
-    "succession": _SUCCESSION_EVIDENCE,
-    "date": _DATE_EVIDENCE,
-    "name": _NAME_EVIDENCE,
-    "grade": _GRADE_EVIDENCE,
-    "duration": _DURATION_EVIDENCE,
-    "frequency": _FREQUENCY_EVIDENCE,
-    "forecast": _FORECAST_EVIDENCE,
-}
-
-
-def asked_answer_kind(question: str) -> AnswerKind | None:
-    """What kind of answer a question wants, when it names one: a count rather than a share, a rate
-    ("per 10,000"), an amount of money, a name ("which council…", "who said…"), a title, who came
-    before or after someone, a grade, a date, a duration or frequency ("how often…"), a forecast
-    ("what will … be next year?") or a figure."""
-    question = asking_sentences(question)
-    return next((kind for kind, asked in _KIND_ASKED if asked.search(question)), None)
-
-
-def gives_answer_kind(
-    kind: AnswerKind,
-    claim: str,
-    has_figure: bool,
-    has_money: bool,
-    has_count: bool = False,
-    names_place: bool = False,
-) -> bool:
-    """Whether a fact's claim (statement and quote) holds that kind of answer; ``has_count``: it
-    states a figure that is neither a share nor money; ``names_place``: it names a council area."""
-    if kind == "place":
-        return names_place
-    if kind == "number":
-        return has_count
-    if kind == "money":
-        return has_money
-    if kind == "count" and has_figure:
-        return True
-    return bool(_KIND_EVIDENCE[kind].search(claim))
+    return tuple(dict.fromkeys(m.group(0) for m in GRADE_NAMED.finditer(question)))

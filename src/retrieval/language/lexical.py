@@ -16,7 +16,6 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-from retrieval.language.asking import MID_SENTENCE_CAPITAL
 from retrieval.language.textnorm import DAY_NAMES, MONTH_NAMES, fold_for_match
 from retrieval.language.wording import NUMBER_WORDS
 
@@ -63,6 +62,9 @@ STOPWORDS = (
 
 
 # A capitalised word that does not start a sentence: a place, an organisation, an acronym.
+# A capitalised word inside a sentence, not one that starts it: a person, place or organisation
+# ("Northamptonshire", "Spielman"); names the knowledge never mentions, and the name answer kind.
+MID_SENTENCE_CAPITAL = r"(?<![.?!:;\-–—(\"'‘“]\s)(?<=\s)[A-Z][a-z][A-Za-z]*"
 _NAME = re.compile(rf"{MID_SENTENCE_CAPITAL}|\b[A-Z]{{2,}}s?\b")
 
 

@@ -14,7 +14,7 @@ import re
 
 import pycountry
 
-from retrieval.language.asking import MID_SENTENCE_CAPITAL
+from retrieval.language.lexical import MID_SENTENCE_CAPITAL
 from retrieval.language.wording import english_zipf
 
 # From this Zipf frequency a one-word place typed in lower case may be an ordinary word

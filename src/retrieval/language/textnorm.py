@@ -56,3 +56,12 @@ def without_surrogates(text: str) -> str:
 def fold_for_match(text: str) -> str:
     """Fold runs of whitespace, curly/straight quotes and dash variants; keep everything else."""
     return _WHITESPACE.sub(" ", text.translate(_QUOTES)).strip()
+
+
+# Said, warned, found …: how a text reports someone's words (drafting cuts them out of quotes;
+# asking finds whose words a claim reports).
+SAYING_VERBS = (
+    r"(?:said|says|saying|added|adds|stated|states|concluded|concludes|explained|explains|noted|notes|"
+    r"warned|warns|reported|reports|wrote|writes|continued|continues|found|finds|told|tells|argued|"
+    r"argues|commented|called for)"
+)

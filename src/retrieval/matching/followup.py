@@ -28,21 +28,18 @@ from retrieval.knowledge.schema import Fact
 from retrieval.language.asking import names_period, without_period
 from retrieval.language.lexical import QueryTerms, tokenize
 from retrieval.language.wording import strip_framing
-from retrieval.matching.answer import (
+from retrieval.matching.answer import Answer, AnsweredFact, answer_question, answer_scored
+from retrieval.matching.index import FactIndex
+from retrieval.matching.scoring import (
     DEFAULT_MATCHING,
-    Answer,
-    AnsweredFact,
     MatchingConfig,
     ScoredFacts,
-    answer_question,
-    answer_scored,
     period_wanted,
     prefer_asked_period_or_grade,
     prepare_question,
     score_facts,
     top_order,
 )
-from retrieval.matching.index import FactIndex
 
 
 @dataclass(frozen=True)

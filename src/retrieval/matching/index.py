@@ -6,7 +6,7 @@ are re-exported here, where callers have always found them.
 Every fact contributes several texts — its statement, its quote and each example question —
 each embedded once (and cached on disk, keyed by model and text). A question's dense score for
 a fact is its best cosine similarity over that fact's texts; its lexical score is BM25 over one
-document per fact. ``answer.py`` fuses the two and decides.
+document per fact. ``scoring.py`` fuses the two; ``answer.py`` decides.
 
 The index is immutable: a reload builds a new one aside and swaps one reference.
 """
@@ -17,7 +17,6 @@ import functools
 import logging
 import re
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +24,8 @@ import numpy as np
 
 from retrieval.authoring.article import sentence_spans
 from retrieval.knowledge.figures import figure_values
-from retrieval.knowledge.schema import Fact, Figure, Knowledge
-from retrieval.language.asking import DAY_MONTH_YEAR, months_in, without_asker_role, years_in
+from retrieval.knowledge.schema import Fact, Knowledge
+from retrieval.language.asking import months_in, without_asker_role
 from retrieval.language.lexical import (
     ACRONYM,
     STOPWORDS,
@@ -34,13 +33,12 @@ from retrieval.language.lexical import (
     QueryTerms,
     initialisms,
     name_words,
-    raw_words,
     surface_tokens,
     synonym_pattern,
     synonym_table,
     tokenize,
 )
-from retrieval.language.places import places_in, regions_in
+from retrieval.language.places import places_in
 from retrieval.language.wording import ORDINARY_ZIPF, SpellingCorrector, english_zipf, word_counts
 from retrieval.matching.encoder import (
     BUNDLED_MODEL,
@@ -50,107 +48,20 @@ from retrieval.matching.encoder import (
     SentenceEncoder,
     load_encoder,
 )
+from retrieval.matching.fact_scope import (
+    claim_text,
+    fact_dates,
+    fact_document,
+    fact_regions,
+    fact_years,
+    financial_year_ends,
+    is_money,
+    is_share,
+    same_evidence,
+)
 from retrieval.matching.generated_questions import generated_questions
 
 log = logging.getLogger(__name__)
-
-
-def fact_document(fact: Fact) -> str:
-    """The text BM25 sees for a fact: everything a colleague might echo in a question."""
-    parts = [fact.statement, fact.quote, *fact.questions, " ".join(fact.tags)]
-    parts += [f.measure for f in fact.figures]
-    return "\n".join(parts)
-
-
-def claim_text(fact: Fact) -> str:
-    """What a fact claims: its statement, its quote and what its figures count."""
-    return "\n".join([fact.statement, fact.quote, *(f.measure for f in fact.figures)])
-
-
-def fact_years(fact: Fact, knowledge: Knowledge) -> frozenset[int]:
-    """The years a fact is about: when its figures give periods, theirs and the years its claim
-    names other than in a full date (a claim also names the dates it compares with: "a 7%
-    increase as at 31 March 2022 compared with 31 March 2021" is no figure for 2021, but "up
-    41% since 2021" is about 2021); else named in its claim, its edition's label or its
-    publication.
-
-    A label's aside names other editions ("2016/17 (the edition before 2017/18)"), not this one's."""
-    periods = figure_periods(fact)
-    if periods:
-        return years_in(periods) | years_in(DAY_MONTH_YEAR.sub(" ", claim_text(fact)))
-    source = knowledge.source_of(fact)
-    label = re.sub(r"\([^)]*\)", " ", source.report)
-    years = set(years_in(f"{claim_text(fact)} {figure_periods(fact)} {label} {source.report_title or ''}"))
-    # The year a page came out says when a fact was true only when the fact states no date.
-    if source.published is not None and not fact_dates(fact):
-        years.add(source.published.year)
-    if source.report_year is not None:
-        years.add(source.report_year)
-    return frozenset(years)
-
-
-def figure_periods(fact: Fact) -> str:
-    """The dates or periods its figures are for, as the knowledge words them."""
-    return "; ".join(dict.fromkeys(f.period for f in fact.figures if f.period))
-
-
-def fact_dates(fact: Fact) -> tuple[str, ...]:
-    """The dates a fact is for ("31 March 2022"): its figures' periods when they give any, else
-    the dates its claim states."""
-    text = figure_periods(fact) or claim_text(fact)
-    return tuple(dict.fromkeys(" ".join(m.group(0).split()) for m in DAY_MONTH_YEAR.finditer(text)))
-
-
-def financial_year_ends(dates: Sequence[str]) -> frozenset[int]:
-    """The years of the dates that fall in January to March: each ends a financial year that
-    began the year before ("31 March 2021" ends 2020-21)."""
-    return frozenset(
-        year
-        for date in dates
-        if (months := months_in(date)) and months <= {1, 2, 3}
-        for year in years_in(date)
-    )
-
-
-def fact_regions(fact: Fact) -> frozenset[str]:
-    """England's regions a fact names: in its claim or as the place its figures are for."""
-    return regions_in(f"{claim_text(fact)}\n" + "\n".join(f.place or "" for f in fact.figures))
-
-
-def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
-    words = raw_words(text)
-    return {tuple(words[i : i + size]) for i in range(max(len(words) - size + 1, 1))}
-
-
-def same_evidence(facts: Sequence[Fact]) -> tuple[frozenset[int], ...]:
-    """For each fact, the positions of the other facts that quote the same words or are related."""
-    shingles = [_shingles(f.quote) for f in facts]
-    position = {f.id: i for i, f in enumerate(facts)}
-    owners: dict[tuple[str, ...], set[int]] = {}
-    for i, fact_shingles in enumerate(shingles):
-        for shingle in fact_shingles:
-            owners.setdefault(shingle, set()).add(i)
-    out: list[set[int]] = [set() for _ in facts]
-    for members in owners.values():
-        for i in members:
-            out[i] |= members
-    for i, fact in enumerate(facts):
-        for ref in fact.related:
-            if ref in position:
-                out[i].add(position[ref])
-                out[position[ref]].add(i)
-        out[i].discard(i)
-    return tuple(frozenset(o) for o in out)
-
-
-def is_money(figure: Figure) -> bool:
-    """An amount of money ("£2bn")."""
-    return "£" in figure.text or (figure.unit or "").startswith(("£", "$", "€"))
-
-
-def is_share(figure: Figure) -> bool:
-    """A percentage or a fraction ("42%", "two thirds")."""
-    return figure.unit == "%" or (0 < figure.value < 1)
 
 
 def fact_texts(fact: Fact, knowledge: Knowledge) -> list[tuple[str, str]]:
