@@ -18,8 +18,9 @@ from retrieval.authoring.drafting import (
     read_article,
     render_draft,
 )
+from retrieval.knowledge.fact_checks import verify_quote
 from retrieval.knowledge.figures import find_figures
-from retrieval.knowledge.schema import Source, load_knowledge, require_knowledge, verify_quote
+from retrieval.knowledge.schema import Source, load_knowledge, require_knowledge
 from retrieval.language.textnorm import fold_for_match
 
 REPO = Path(__file__).resolve().parent.parent

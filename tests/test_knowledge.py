@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.knowledge.fact_checks import check_figure, verify_quote
 from retrieval.knowledge.figures import parse_figure_text
-from retrieval.knowledge.schema import Figure, check_figure, load_knowledge, verify_quote
+from retrieval.knowledge.schema import Figure, load_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_TEXT = (

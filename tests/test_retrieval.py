@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.knowledge.schema import require_knowledge, verify_quote
+from retrieval.knowledge.fact_checks import verify_quote
+from retrieval.knowledge.schema import require_knowledge
 from retrieval.matching import index as retrieval_index
 from retrieval.matching.answer import answer_fact, answer_question
 from retrieval.matching.decision import VOTE_ROWS, row_vote

@@ -7,8 +7,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from retrieval.authoring.article import clean_quote, split_units
 from retrieval.authoring.draft_figures import counted_figures
+from retrieval.authoring.sentences import clean_quote, split_units
 from retrieval.knowledge.schema import Knowledge
 from retrieval.language.textnorm import fold_for_match
 

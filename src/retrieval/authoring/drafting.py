@@ -1,11 +1,12 @@
 """Drafting facts from a new article (``ofsted-bot knowledge draft``).
 
-``draft_article`` takes the article's sentences and bullets (``article.py``) and proposes one
+``draft_article`` takes the article's sentences and bullets (``sentences.py``) and proposes one
 fact per sentence that states a figure or a finding; every quote is a span of the text, so it
-passes ``verify_quote`` by construction. ``render_draft`` writes the YAML, with every fact marked
-``draft: true`` until a person has reviewed it. Reading the article lives in ``article.py``, how
-much of each source the facts cover in ``coverage.py``; their names are re-exported here.
-Pure: no printing, no Slack; the CLI does the I/O.
+passes ``verify_quote`` by construction. It flags a fact that restates one in the knowledge and
+proposes related facts. ``render_draft`` writes the YAML, with every fact marked ``draft: true``
+until a person has reviewed it. Reading the article lives in ``article.py``, cutting a sentence's
+quote and statement in ``quote_cutting.py``, how much of each source the facts cover in
+``coverage.py``; their names are re-exported here. Pure: no printing, no Slack; the CLI does the I/O.
 """
 
 from __future__ import annotations
@@ -19,15 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retrieval.authoring.article import (
-    _DOUBLE_QUOTES,
     MAX_INPUT_BYTES,
     Article,
     DraftInputError,
-    TextUnit,
-    clean_quote,
-    has_verb,
     read_article,
-    split_units,
     strip_furniture,
 )
 from retrieval.authoring.coverage import SourceCoverage, coverage, locate_quote
@@ -35,14 +31,16 @@ from retrieval.authoring.draft_figures import (
     PHRASE_STOP_WORDS,
     DraftFigure,
     counted_figures,
-    period_mentions,
     read_figures,
 )
 from retrieval.authoring.draft_questions import STEMMER, TagModel, _stems, slug
+from retrieval.authoring.periods_and_regions import period_mentions
+from retrieval.authoring.quote_cutting import propose_statement, quote_span
+from retrieval.authoring.sentences import TextUnit, clean_quote, has_verb, split_units
+from retrieval.knowledge.fact_checks import verify_quote
 from retrieval.knowledge.figures import FigureSpan
-from retrieval.knowledge.schema import Figure, Knowledge, Source, verify_quote
-from retrieval.language.textnorm import SAYING_VERBS, fold_for_match
-from retrieval.matching.generated_questions import lower_first
+from retrieval.knowledge.schema import Figure, Knowledge, Source
+from retrieval.language.textnorm import fold_for_match
 
 MAX_RELATED = 3
 # Two measures are the same thing when this share of their content words (stemmed) is shared.
@@ -50,86 +48,6 @@ SAME_MEASURE_JACCARD = 0.75
 # A proposed tag is kept only when the sentence has this many words that mark it (words of the
 # tag's facts that few other tags' facts use), or the tag's own name.
 TAG_EVIDENCE_WORDS = 2
-
-
-# --- quotes and statements --------------------------------------------------------------------
-
-# Who the article quotes when it quotes the report itself (kept out of quotes and statements);
-# a named person ("Amanda Spielman said: ...") is kept: who said it matters.
-_REPORT_SPEAKER = (
-    r"(?:it|the report|the annual report|ofsted(?:['’]s)?(?: annual)? report(?: also)?|ofsted|the regulator|"
-    r"the inspectorate|the watchdog|the chief inspector|hmci|the document)"
-)
-_TAIL = re.compile(
-    rf"(?P<cut>[,;]?\s*[{_DOUBLE_QUOTES}]?\s*,?\s+(?:{_REPORT_SPEAKER}\s+{SAYING_VERBS}|{SAYING_VERBS}\s+{_REPORT_SPEAKER}))"
-    r"\.?\s*$",
-    re.IGNORECASE,
-)
-_LEAD = re.compile(
-    rf"^(?:(?:but|and|however|also),?\s+)?{_REPORT_SPEAKER}(?:\s+also)?\s+{SAYING_VERBS}(?:\s+that)?\s*:?\s*[{_DOUBLE_QUOTES}]",
-    re.IGNORECASE,
-)
-_REPORTING_THAT = re.compile(rf"^{_REPORT_SPEAKER}(?:\s+also)?\s+{SAYING_VERBS}\s+that\s+", re.IGNORECASE)
-_CONNECTIVE = re.compile(
-    r"^(?:however|but|indeed|also|and|so|moreover|meanwhile|furthermore),?\s+", re.IGNORECASE
-)
-
-
-def quote_span(text: str, unit: TextUnit) -> tuple[int, int] | None:
-    """The part of a sentence to quote: without quotation marks around it and without the
-    reported-speech wrapper when the article quotes the report (``"…," said the report.``)."""
-    start, end = unit.start, unit.end
-    s = text[start:end]
-    lead = _LEAD.match(s)
-    if lead:
-        start += lead.end()
-    tail = _TAIL.search(text[start:end])
-    # `"…," it added.`: the quote is the speech. `…, the report adds.` (no quotation marks) is
-    # kept whole, as written; the statement drops the wrapper.
-    had_tail = bool(tail and any(q in tail.group("cut") for q in _DOUBLE_QUOTES))
-    if tail and had_tail:
-        end = start + tail.start("cut")
-    # Drop quotation marks that open or close the quote without their pair.
-    while True:
-        part = text[start:end]
-        n = sum(part.count(q) for q in _DOUBLE_QUOTES)
-        if part[:1] in _DOUBLE_QUOTES and (n % 2 or (part[-1:] in _DOUBLE_QUOTES and n == 2)):
-            start += 1
-            if part[-1:] in _DOUBLE_QUOTES and n == 2:
-                end -= 1
-        elif (part[-1:] in _DOUBLE_QUOTES and n % 2) or (had_tail and part[-1:] in ",;"):
-            end -= 1
-        else:
-            break
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-    if end - start < 3:
-        return None
-    return start, end
-
-
-def propose_statement(quote: str) -> str:
-    """The quote made to stand on its own: reporting wrappers and a leading connective removed,
-    a capital and a full stop. Only ever deletes words, so it says no more than the quote."""
-    s = quote.strip()
-    tail = _TAIL.search(s)
-    if tail:
-        s = s[: tail.start("cut")]
-    for pattern in (_REPORTING_THAT, _CONNECTIVE, _REPORTING_THAT):
-        s = pattern.sub("", s, count=1)
-    # A named speaker: `X said: "Y."` → `X said that y.` (drops only the quotation marks).
-    said = re.search(rf"\b{SAYING_VERBS}\s*:\s*[{_DOUBLE_QUOTES}]", s)
-    if said:
-        rest = s[said.end() :].strip().strip(_DOUBLE_QUOTES).strip()
-        s = s[: said.start()] + said.group().split(":")[0].strip() + " that " + lower_first(rest)
-    s = s.strip().strip(_DOUBLE_QUOTES).strip().rstrip(",;")
-    if s and s[0].islower():
-        s = s[0].upper() + s[1:]
-    if s and s[-1] not in ".!?:":
-        s += "."
-    return s
 
 
 # --- duplicates and related facts -------------------------------------------------------------

@@ -1,31 +1,28 @@
-"""Knowledge: the YAML schema, its loader and every rule about facts.
+"""Knowledge: the YAML schema (sources, facts, figures) and its loader.
 
 ``load_knowledge(folder)`` reads every ``*.yaml``/``*.yml`` under the folder, validates it and
 returns a ``LoadResult``: the ``Knowledge`` (sources and facts) when there are no errors, and
 the list of ``KnowledgeIssue`` (errors and warnings), each naming file, line and fact id.
-The schema lives here and only here; ``knowledge/README.md`` documents it for admins.
+The rules each fact must keep live in ``fact_checks.py``. The schema lives here and only here;
+``knowledge/README.md`` documents it for admins.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from retrieval.knowledge.figures import parse_figure_text
-from retrieval.language.textnorm import fold_for_match
+from retrieval.knowledge.fact_checks import KnowledgeIssue as KnowledgeIssue  # re-export: loading reports it
+from retrieval.knowledge.fact_checks import _check_fact, _duplicate_statement_warnings
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-# Statements this similar (difflib ratio, after folding) are flagged as probable duplicates.
-DUPLICATE_STATEMENT_RATIO = 0.92
 # A source's url, and any other address the bot is given: http(s), no spaces.
 HTTP_URL = re.compile(r"^https?://\S+$")
 DRAFT_MESSAGE = (
@@ -128,24 +125,6 @@ class KnowledgeFile(_Strict):
             if not str(word).strip() or not str(meaning).strip():
                 raise ValueError("a synonym and its meaning must both be non-empty text")
         return v
-
-
-Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class KnowledgeIssue:
-    path: str
-    line: int | None
-    message: str
-    fact_id: str | None = None
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        who = f"fact '{self.fact_id}': " if self.fact_id else ""
-        tag = "" if self.severity == "error" else "warning: "
-        return f"{where}: {tag}{who}{self.message}"
 
 
 @dataclass(frozen=True)
@@ -294,46 +273,7 @@ def _fact_id_at(data: dict[str, Any], loc: tuple[Any, ...]) -> str | None:
     return None
 
 
-# --- the rules --------------------------------------------------------------------------------
-
-
-def verify_quote(quote: str, source_text: str) -> bool:
-    """True when the quote is word for word in the source text.
-
-    Only runs of whitespace, curly/straight quotes and dash variants are folded: nothing else,
-    so a changed word, number or letter case fails, and so does a quote that cuts a word in two.
-    """
-    needle, haystack = fold_for_match(quote), fold_for_match(source_text)
-    if not needle:
-        return False
-    start = haystack.find(needle)
-    while start != -1:
-        end = start + len(needle)
-        cuts_before = needle[0].isalnum() and start > 0 and haystack[start - 1].isalnum()
-        cuts_after = needle[-1].isalnum() and end < len(haystack) and haystack[end].isalnum()
-        if not (cuts_before or cuts_after):
-            return True
-        start = haystack.find(needle, start + 1)
-    return False
-
-
-def check_figure(figure: Figure, quote: str) -> str | None:
-    """The reason a figure does not agree with its quote, or None when it does."""
-    if fold_for_match(figure.text) not in fold_for_match(quote):
-        return f"figure '{figure.text}' does not appear in the quote"
-    parsed = parse_figure_text(figure.text)
-    if parsed is None:
-        return f"figure '{figure.text}': cannot read a number in it"
-    candidates = {parsed.value}
-    # "12 million" may be written as value 12 with the unit naming the scale.
-    if parsed.scale != 1 and figure.unit and parsed.scale_word and parsed.scale_word in figure.unit.lower():
-        candidates.add(parsed.value / parsed.scale)
-    if not any(math.isclose(figure.value, c, rel_tol=1e-3, abs_tol=1e-3) for c in candidates):
-        shown = ", ".join(f"{c:g}" for c in sorted(candidates))
-        return f"figure '{figure.text}': value {figure.value:g} does not agree with the text ({shown})"
-    if parsed.unit and (figure.unit or "") != parsed.unit:
-        return f"figure '{figure.text}': unit must be '{parsed.unit}', not '{figure.unit or ''}'"
-    return None
+# --- loading the folder -----------------------------------------------------------------------
 
 
 def load_knowledge(
@@ -429,59 +369,3 @@ def _display(path: Path, folder: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def _check_fact(
-    fact: Fact,
-    rel: str,
-    line: int,
-    sources: Mapping[str, tuple[Source, str, int]],
-    facts: Mapping[str, tuple[Fact, str, int]],
-    texts: Mapping[str, str],
-) -> list[KnowledgeIssue]:
-    out: list[KnowledgeIssue] = []
-
-    def issue(message: str, severity: Severity = "error") -> None:
-        out.append(KnowledgeIssue(rel, line, message, fact.id, severity))
-
-    if fact.source not in sources:
-        issue(f"source '{fact.source}' is not defined in any knowledge file")
-    elif fact.source in texts and not verify_quote(fact.quote, texts[fact.source]):
-        issue(f"quote not found in source '{fact.source}'")
-    for ref in fact.related:
-        if ref not in facts:
-            issue(f"related fact '{ref}' is not defined in any knowledge file")
-        elif ref == fact.id:
-            issue("a fact cannot be related to itself")
-    for figure in fact.figures:
-        problem = check_figure(figure, fact.quote)
-        if problem:
-            issue(problem)
-    return out
-
-
-def _duplicate_statement_warnings(
-    facts: Mapping[str, tuple[Fact, str, int]],
-) -> list[KnowledgeIssue]:
-    out: list[KnowledgeIssue] = []
-    items = [(f, rel, line, fold_for_match(f.statement).lower()) for f, rel, line in facts.values()]
-    for i, (fact, rel, line, folded) in enumerate(items):
-        for other, _, _, other_folded in items[:i]:
-            matcher = difflib.SequenceMatcher(None, folded, other_folded)
-            # real_quick_ratio() >= quick_ratio() >= ratio(): the cheap upper bounds rule out
-            # nearly every pair before the quadratic ratio() runs.
-            if (
-                matcher.real_quick_ratio() >= DUPLICATE_STATEMENT_RATIO
-                and matcher.quick_ratio() >= DUPLICATE_STATEMENT_RATIO
-                and matcher.ratio() >= DUPLICATE_STATEMENT_RATIO
-            ):
-                out.append(
-                    KnowledgeIssue(
-                        rel,
-                        line,
-                        f"statement nearly identical to fact '{other.id}' (a duplicate?)",
-                        fact.id,
-                        "warning",
-                    )
-                )
-    return out
