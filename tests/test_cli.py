@@ -124,6 +124,81 @@ def test_usage_errors_are_one_line() -> None:
     assert bad_env.stderr.strip() == "configuration error: PORT must be a whole number, not 'eighty'"
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["ask", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["ask", "--help"], ["knowledge", "draft", "-h"], ["eval", "--he"]]
+)
 def test_help(argv: list[str]) -> None:
-    assert run_cli(*argv).returncode == 0
+    out = run_cli(*argv)
+    assert out.returncode == 0 and out.stdout.startswith("Usage: ofsted-bot") and not out.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        ([], "ofsted-bot: error: the following arguments are required: command"),
+        (
+            ["knowledge"],
+            "ofsted-bot knowledge: error: the following arguments are required: knowledge_command",
+        ),
+        (
+            ["knowledge", "draft"],
+            "ofsted-bot knowledge draft: error: the following arguments are required: path, --source-id",
+        ),
+        (
+            ["knowledge", "try", "new.yaml"],
+            "ofsted-bot knowledge try: error: the following arguments are required: question",
+        ),
+        (["calibrate"], "ofsted-bot calibrate: error: the following arguments are required: FILE[:SPLIT]"),
+        (
+            ["knowledge", "nope"],
+            "ofsted-bot knowledge: error: argument knowledge_command: invalid choice: 'nope' (choose from "
+            "'check', 'list', 'try', 'questions', 'draft', 'coverage')",
+        ),
+        (["ask", "a", "b"], "ofsted-bot: error: unrecognized arguments: b"),
+        (["ask", "--bogus", "a"], "ofsted-bot: error: unrecognized arguments: --bogus"),
+        (["gaps", "--since", "x"], "ofsted-bot gaps: error: argument --since: invalid int value: 'x'"),
+        (
+            ["calibrate", "f", "-o"],
+            "ofsted-bot calibrate: error: argument -o/--output: expected one argument",
+        ),
+        (
+            ["knowledge", "draft", "a.txt", "--source-id", "x", "--published", "2020-13-01"],
+            "ofsted-bot knowledge draft: error: argument --published: "
+            "invalid fromisoformat value: '2020-13-01'",
+        ),
+        (
+            ["knowledge", "draft", "a.txt", "--p", "X"],
+            "ofsted-bot knowledge draft: error: ambiguous option: --p could match --publisher, --published",
+        ),
+        (
+            ["knowledge", "list", "--json=1"],
+            "ofsted-bot knowledge list: error: argument --json: ignored explicit argument '1'",
+        ),
+    ],
+)
+def test_usage_errors_keep_their_words_and_exit_2(argv: list[str], error: str) -> None:
+    out = run_cli(*argv)
+    assert out.returncode == 2 and not out.stdout
+    usage, message = out.stderr.splitlines()
+    assert usage.startswith("usage: ofsted-bot") and message == error
+
+
+def test_a_long_option_can_be_shortened_to_a_unique_prefix() -> None:
+    out = run_cli("knowledge", "list", "--js")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)[0]["id"]
+
+
+def test_draft_refuses_with_exit_1_when_the_knowledge_folder_has_errors(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Head\n\nSeven local authorities are struggling to improve, the report says.\n", "utf-8"
+    )
+    broken = tmp_path / "knowledge"
+    args = ("knowledge", "draft", str(article), "--source-id", "x1", "--publisher", "X", "--report", "R")
+    out = run_cli(*args, env={"KNOWLEDGE_DIR": str(broken)}, cwd=tmp_path)
+    assert out.returncode == 1 and not (tmp_path / "x1.draft.yaml").exists()
+    assert (
+        out.stderr
+        == f"knowledge draft: the knowledge folder {broken} has errors: run `ofsted-bot knowledge check`\n"
+    )

@@ -4,12 +4,13 @@ the settings ``Settings`` reads, and its command-line block exactly the commands
 
 from __future__ import annotations
 
-import argparse
 import re
 from dataclasses import fields
 from pathlib import Path
 
-from bot.cli.commands import build_parser
+import click
+
+from bot.cli.program import cli
 from bot.runtime.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -27,24 +28,27 @@ def test_the_configuration_table_lists_every_setting_and_nothing_else() -> None:
     assert set(rows) == {f.name.upper() for f in fields(Settings)}
 
 
-def subcommands(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, set[str]]:
+def subcommands(group: click.Group, prefix: str = "") -> dict[str, set[str]]:
     """Every command path ("ask", "knowledge check") with the options it takes."""
     found: dict[str, set[str]] = {}
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                path = f"{prefix} {name}".strip()
-                nested = subcommands(sub, path)
-                if nested:
-                    found.update(nested)
-                else:
-                    found[path] = {o for a in sub._actions for o in a.option_strings if o.startswith("--")}
+    for name, command in group.commands.items():
+        path = f"{prefix} {name}".strip()
+        if isinstance(command, click.Group):
+            found.update(subcommands(command, path))
+        else:
+            found[path] = {
+                option
+                for param in command.params
+                if isinstance(param, click.Option)
+                for option in [*param.opts, *param.secondary_opts]
+                if option.startswith("--")
+            }
     return found
 
 
 def test_the_command_line_block_shows_every_command_and_only_real_options() -> None:
     block = section("Command line").split("```sh", 1)[1].split("```", 1)[0]
-    commands = subcommands(build_parser())
+    commands = subcommands(cli)
     shown: set[str] = set()
     for line in block.strip().splitlines():
         usage = line.split("#", 1)[0].split()

@@ -2,6 +2,6 @@
 commands.
 """
 
-from bot.cli.commands import main
+from bot.cli.program import main
 
 __all__ = ["main"]

@@ -26,7 +26,7 @@ def main() -> int:
 
         return serve(settings)
     print("SLACK_BOT_TOKEN is not set (see .env.example): starting the local console.", file=sys.stderr)
-    from bot.cli.commands import main as cli_main
+    from bot.cli.program import main as cli_main
 
     return cli_main(["chat"])
 

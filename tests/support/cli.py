@@ -78,18 +78,10 @@ def run_cli(
         sys.stdin = io.StringIO(stdin or "")
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = _exit_code(main, [str(a) for a in args])
+                code = main([str(a) for a in args])  # usage errors and --help return their code too
         finally:
             sys.stdin = saved_stdin
     return subprocess.CompletedProcess([str(BIN), *args], code, out.getvalue(), err.getvalue())
-
-
-def _exit_code(main: Any, argv: list[str]) -> int:
-    try:
-        return int(main(argv))
-    except SystemExit as exit_:  # argparse's usage errors, --help
-        code = exit_.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
 
 
 @contextlib.contextmanager
