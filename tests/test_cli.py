@@ -86,7 +86,13 @@ def test_eval_scores_a_question_set(tmp_path: Path) -> None:
     assert "MISS wrong_fact: 'how many children are in care': got children-in-care" in out.stdout
     data = json.loads(run_cli("eval", str(qs), "--json").stdout)
     assert data["in_scope"]["correct"] == 1 and len(data["misses"]) == 1
-    assert data["miss_counts"] == {"wrong_fact": 1, "wrong_decline": 0, "answered_unanswerable": 0}
+    assert data["miss_counts"] == {
+        "wrong_fact": 1,
+        "wrong_decline": 0,
+        "wrong_verdict": 0,
+        "answered_unanswerable": 0,
+    }
+    assert data["claims"] == {"total": 0, "correct": 0}
 
 
 def test_eval_reports_each_split_and_misses_by_kind(tmp_path: Path) -> None:

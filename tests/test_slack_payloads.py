@@ -235,3 +235,14 @@ def test_the_shortcut_on_a_forwarded_message_asks_what_it_forwards(
     assert response["response_type"] == "ephemeral"
     assert response["text"] != shortcuts.NO_TEXT_TEXT
     assert_inadequate_answer(response["blocks"], knowledge)
+
+
+def test_a_message_forwarded_to_the_dm_is_answered_from_what_it_forwards(
+    slack: SignedSlackClient, standin: SlackStandin, knowledge: Knowledge
+) -> None:
+    channel = slack.unique("DFORWARD")
+    payload = in_a_dm(fresh_event(slack, load_payload("forwarded_message"), channel))
+    payload = replace_words(payload, FORWARDED_WORDS, INADEQUATE_QUESTION)
+    assert payload["event"]["text"] == ""
+    assert send_event(slack, payload).status == 200
+    assert_inadequate_answer(standin.wait_for_post(channel).body["blocks"], knowledge)

@@ -23,10 +23,10 @@ def format_answer_text(answer: Answer) -> str:
                 f"  - {suggestion.statement}  [{suggestion.fact_id}]" for suggestion in answer.suggestions
             ]
         return "\n".join(lines)
-    lines = list(head)
+    lines = [*head, *([answer.lead, ""] if answer.lead else [])]
     for item in answer.answers:
         fact, source = item.fact, item.source
-        label = "" if item.role == "best" else f"From the {source.report}: "
+        label = "" if item.role in ("best", "headline") else f"From the {source.report}: "
         lines.append(label + fact.statement)
         for figure in fact.figures:
             lines.append(f"  Figure: {figure.text} ({figure.measure})")

@@ -100,6 +100,7 @@ def score_question_set(
             f"{name}: in-scope top-1 {report.in_scope_correct}/{report.in_scope_total} = {report.top1:.3f}; "
             f"out-of-scope declined {report.out_of_scope_declined}/{report.out_of_scope_total}"
             f" = {report.declined_share:.3f}; misses: {counts}"
+            + (f"; claim checks {report.claim_correct}/{report.claim_total}" if report.claim_total else "")
         )
     return EXIT_OK
 

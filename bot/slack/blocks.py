@@ -268,6 +268,9 @@ def answer_blocks(
         tail += _suggestion_blocks(answer.suggestions, answer.question, "Did you mean…")
         tail.append(_feedback_and_share(answer, shareable=ephemeral))
 
+    if answer.lead:
+        # a claim check's verdict, an overview's heading, a definition: said before the facts
+        head.append(section_block(bold_figures(answer.lead, _lead_figures(answer))))
     body: list[Block] = []
     room = MAX_BLOCKS - len(head) - len(tail)
     for i, item in enumerate(ordered):
@@ -278,11 +281,17 @@ def answer_blocks(
     return head + body + tail
 
 
+def _lead_figures(answer: Answer) -> list[str]:
+    return [answer.claim.stated] if answer.claim else []
+
+
 def answer_text(answer: Answer) -> str:
-    """The plain-text fallback (notifications, screen readers): the statement or the decline."""
+    """The plain-text fallback (notifications, screen readers): the lead and statement, or the
+    decline."""
     if not answer.answered or answer.best is None:
         return escape_mrkdwn(answer.decline_message)
-    return truncate(escape_mrkdwn(answer.best.fact.statement), MAX_FALLBACK_TEXT)
+    lead = f"{answer.lead} " if answer.lead else ""
+    return truncate(escape_mrkdwn(lead + answer.best.fact.statement), MAX_FALLBACK_TEXT)
 
 
 # --- the bot's other replies ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from retrieval.language.chat_markup import without_entities, without_mentions_and_links
 from retrieval.language.textnorm import without_surrogates
 
 # "@channel" typed as plain text, which Slack may still turn into a live mention in some
@@ -18,10 +19,6 @@ from retrieval.language.textnorm import without_surrogates
 _BROADCAST_WORD = re.compile(r"(?<!\w)@(channel|here|everyone)\b", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
 
-_SPECIAL_MENTION = re.compile(r"<!(?:channel|here|everyone|subteam\^[^>]*|date\^[^>]*)(?:\|[^>]*)?>")
-_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_CHANNEL_LINK = re.compile(r"<#[CG][A-Z0-9]+(?:\|([^>]*))?>")
-_URL_LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -36,17 +33,14 @@ def escape_mrkdwn(text: str) -> str:
 
 def unescape_slack_text(text: str) -> str:
     """Text as the user typed it: Slack sends ``&``, ``<`` and ``>`` as entities."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return without_entities(text)
 
 
 def question_from_slack(text: str) -> str:
     """The question in a Slack message or command text: mentions dropped, links as their label,
-    Slack's ``&amp;``/``&lt;``/``&gt;`` undone. Mentions are never part of what was asked."""
-    text = _SPECIAL_MENTION.sub(" ", text)
-    text = _USER_MENTION.sub(" ", text)
-    text = _CHANNEL_LINK.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
-    text = _URL_LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = _BROADCAST_WORD.sub(" ", unescape_slack_text(text))
+    Slack's ``&amp;``/``&lt;``/``&gt;`` undone (the core's chat_markup). Mentions are never part of
+    what was asked; emoji and emphasis are kept as typed, and matching reads past them."""
+    text = _BROADCAST_WORD.sub(" ", without_entities(without_mentions_and_links(text)))
     return " ".join(text.split())
 
 

@@ -15,7 +15,7 @@ from slack_bolt import App, Say
 from slack_sdk import WebClient
 
 from bot.slack.answering import Answerer, Reply
-from bot.slack.slack_text import question_from_slack
+from bot.slack.slack_text import message_text, question_from_slack
 from bot.slack.threads import ThreadKey
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,8 @@ def answer_direct_message(
         return
     answerer: Answerer = context["answerer"]
     answerer.answer_later(
-        question_from_slack(event.get("text") or ""),
+        # a forwarded message's words are in its attachment, its own text empty
+        question_from_slack(message_text(event)),
         kind="dm",
         request_id=context["request_id"],
         ephemeral=False,

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.authoring.sentences import _BULLET, _DATELINE, _is_heading, split_units
-from retrieval.authoring.sentences import sentence_spans as sentence_spans  # re-export for matching/index.py
 from retrieval.knowledge.schema import HTTP_URL
 from retrieval.language.textnorm import MONTH_NAMES, fold_for_match
 

@@ -5,7 +5,10 @@ with case, curly quotes and runs of whitespace folded. out_of_scope: the bot mus
 
 A question may name its ``split`` (``tune``: used to fit and choose the decision; ``report``:
 held back, only scored) and its ``kind`` (how it is phrased, or why it is unanswerable); an
-out_of_scope entry is a plain string or ``{q, kind, split}``.
+out_of_scope entry is a plain string or ``{q, kind, split}``. A claim check names whether its
+claim is ``right`` or ``wrong`` (``claim``): it is right only when the answer's verdict agrees
+("roughly" agrees with right). An ``overview`` question is right when any of the facts listed
+quotes a span.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from retrieval.language.textnorm import fold_for_match
 from retrieval.matching.answer import Answer
 
-# Why a question was scored wrong: an answerable one got another fact or was declined; an
-# unanswerable one was answered.
-MissKind = Literal["wrong_fact", "wrong_decline", "answered_unanswerable"]
-MISS_KINDS: tuple[MissKind, ...] = ("wrong_fact", "wrong_decline", "answered_unanswerable")
+# Why a question was scored wrong: an answerable one got another fact, was declined, or (a claim
+# check) got the right fact with the wrong verdict or none; an unanswerable one was answered.
+MissKind = Literal["wrong_fact", "wrong_decline", "wrong_verdict", "answered_unanswerable"]
+MISS_KINDS: tuple[MissKind, ...] = ("wrong_fact", "wrong_decline", "wrong_verdict", "answered_unanswerable")
 
 
 class InScopeQuestion(BaseModel):
@@ -34,6 +37,7 @@ class InScopeQuestion(BaseModel):
     any: list[str]
     kind: str = ""
     split: str = ""
+    claim: Literal["right", "wrong"] | None = None
 
 
 class OutOfScopeQuestion(BaseModel):
@@ -88,12 +92,21 @@ def _fold(text: str) -> str:
     return fold_for_match(text).lower()
 
 
-def answer_matches(answer: Answer, spans: list[str]) -> bool:
-    best = answer.best
-    if not answer.answered or best is None:
+def answer_matches(answer: Answer, spans: list[str], *, any_listed: bool = False) -> bool:
+    """Whether the top answer (or, ``any_listed``, any fact the answer lists) quotes a span."""
+    if not answer.answered or not answer.answers:
         return False
-    haystacks = (_fold(best.fact.quote), _fold(best.fact.statement))
+    facts = [a.fact for a in answer.answers] if any_listed else [answer.answers[0].fact]
+    haystacks = [_fold(text) for fact in facts for text in (fact.quote, fact.statement)]
     return any(_fold(span) in h for span in spans for h in haystacks)
+
+
+def verdict_agrees(answer: Answer, claim: str | None) -> bool:
+    """Whether a claim check's answer says what the set expects of its claim."""
+    if claim is None:
+        return True
+    verdict = answer.claim.verdict if answer.claim else None
+    return verdict == claim or (claim == "right" and verdict == "roughly")
 
 
 @dataclass
@@ -102,6 +115,8 @@ class EvalReport:
     in_scope_correct: int = 0
     out_of_scope_total: int = 0
     out_of_scope_declined: int = 0
+    claim_total: int = 0
+    claim_correct: int = 0  # the right fact and the right verdict
     misses: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -123,6 +138,7 @@ class EvalReport:
                 "declined": self.out_of_scope_declined,
                 "declined_share": self.declined_share,
             },
+            "claims": {"total": self.claim_total, "correct": self.claim_correct},
             "miss_counts": self.miss_counts(),
             "misses": self.misses,
         }
@@ -133,13 +149,17 @@ def evaluate(questions: QuestionSet, ask: Callable[[str], Answer]) -> EvalReport
     for item in questions.in_scope:
         answer = ask(item.q)
         report.in_scope_total += 1
-        if answer_matches(answer, item.any):
+        report.claim_total += item.claim is not None
+        found = answer_matches(answer, item.any, any_listed=item.kind == "overview")
+        if found and verdict_agrees(answer, item.claim):
             report.in_scope_correct += 1
+            report.claim_correct += item.claim is not None
             continue
+        miss: MissKind = "wrong_verdict" if found else "wrong_fact" if answer.answered else "wrong_decline"
         report.misses.append(
             {
                 "kind": "in_scope",
-                "miss": "wrong_fact" if answer.answered else "wrong_decline",
+                "miss": miss,
                 "question": item.q,
                 "phrasing": item.kind,
                 "split": item.split,
@@ -209,12 +229,28 @@ def lower_without_punctuation(question: str) -> str:
     return " ".join(re.sub(r"[^\w\s'%£-]", " ", question).lower().split())
 
 
+def bold_longest_word(question: str) -> str:
+    """Slack's *bold* on the longest word, as someone stressing it would type."""
+    words = re.findall(r"[A-Za-z]{4,}", question)
+    if not words:
+        return question
+    longest = max(words, key=len)
+    return re.sub(rf"\b{re.escape(longest)}\b", f"*{longest}*", question, count=1)
+
+
 REWORDINGS: dict[str, Callable[[str], str]] = {
     "greeting": lambda q: f"hi, quick question - {q}",
     "thanks": lambda q: f"{q.rstrip()} thanks",
     "lowercase": lower_without_punctuation,
     "typo": swap_letters_in_longest_word,
+    # as Slack sends them: emoji shortcodes, a colleague's mention, bold, a link
+    "emoji": lambda q: f":wave: {q} :pray:",
+    "mention": lambda q: f"<@U024BE7LH> asked me: {q}",
+    "bold": bold_longest_word,
+    "link": lambda q: f"re <https://www.gov.uk/government/organisations/ofsted|the report>: {q}",
 }
+# The rewordings Slack itself adds to what was typed (issue 26).
+SLACK_REWORDINGS = ("emoji", "mention", "bold", "link")
 
 
 def invariance(questions: QuestionSet, ask: Callable[[str], Answer]) -> dict[str, dict[str, Any]]:

@@ -114,7 +114,9 @@ _GRADE_EVIDENCE = re.compile(rf"\bgood\b|{GRADE_NAMED.pattern}", re.IGNORECASE)
 _FORECAST = re.compile(
     r"\b(?:next (?:year|few years|decade)|in (?:the )?(?:future|years to come|coming years)|forecasts?"
     r"|forecast(?:ed|ing)|predictions?|projected|projections?"
-    r"|going to (?:be|rise|fall|grow|change)"
+    r"|(?:going to|gonna) (?:be|rise|fall|grow|change)"
+    # "will the £2bn gap be closed …?": a will-question however long its subject
+    r"|will (?:\S+ ){1,5}be (?:closed|cut|met|filled|raised|reduced|increased|changed|scrapped|replaced)"
     r"|will (?:there )?be|will (?:it|they|that|this|numbers?|the \w+|\w+) (?:rise|fall|go|grow|increase"
     r"|decrease|drop|change|improve|get|keep|continue))\b",
     re.IGNORECASE,
@@ -289,7 +291,11 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
         _FORECAST,
         claim_matches(_FORECAST_EVIDENCE),
         "The reports I know make no forecast for that.",
-        asks=("what will the RI share be next year?",),
+        asks=(
+            "what will the RI share be next year?",
+            "will the funding gap for councils be closed by 2025?",
+            "are RI numbers gonna change?",
+        ),
         asks_not=("does spend per child predict the grade?",),
     ),
     AnswerKind(

@@ -18,7 +18,7 @@ from retrieval.language.wording import english_zipf
 
 _COUNT_PHRASE = re.compile(
     # "% of" has no word boundary before it
-    r"(?:\b(?:how many|how much|(?:the |total )?numbers? of|proportion of|percentage of|share of"
+    r"(?:\b(?:how many|how much|(?:the |total )?numbers? of|no\.? of|proportion of|percentage of|share of"
     r"|fraction of|count of|rate of|ratio of)|%\s*of)"
     r"\s+(?:the |all |of |those |these |our |english |england's )*"
     r"(?P<phrase>[a-z][a-z'’\-]*(?:\s+[a-z][a-z'’\-]*){0,4})",
@@ -140,19 +140,23 @@ def _part_of_name(question: str, match: re.Match[str]) -> bool:
     )
 
 
-# "What are JTAIs?", "what does ILACS stand for?": a term to define, answered by the fact that
-# spells it out ("joint targeted area inspections (JTAIs)").
+# "What are JTAIs?", "what does ILACS stand for?", "sorry if this is basic but what does JTAI
+# mean?", "define SIF": a term to define, answered by the fact that spells it out ("joint
+# targeted area inspections (JTAIs)"). The question may open with context; the term ends it.
 _DEFINITION = re.compile(
-    r"^\W*what(?:'s|\s+is|\s+are|\s+does|\s+do)\s+(?:an?\s+|the\s+)?(?P<term>[A-Za-z]{2,10}?)s?"
-    r"(?:\s+(?:stand\s+for|mean|short\s+for))?\s*\??\s*$",
+    r"(?:^|[,;:.!?(\-–—]\s*|\b(?:but|so|and|just|quick(?:ly)?|remind me|tell me)\s+)\W*"
+    r"(?:what(?:'s|\s+is|\s+are|\s+does|\s+do)\s+(?:an?\s+|the\s+)?(?P<term>[A-Za-z]{2,10}?)s?"
+    r"(?:\s+(?:stand\s+for|mean|short\s+for|an?\s+(?:acronym|abbreviation)\s+for))?"
+    r"|(?:define|meaning of|definition of)\s+(?:an?\s+|the\s+)?(?P<defined>[A-Za-z]{2,10}?)s?)"
+    r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 
 
 def defined_term(question: str) -> str | None:
     """The one word a question asks to have defined ("What are JTAIs?" -> "JTAI"), or None."""
-    match = _DEFINITION.match(question)
-    return match.group("term") if match else None
+    match = _DEFINITION.search(question)
+    return (match.group("term") or match.group("defined")) if match else None
 
 
 def asked_measure(question: str) -> str | None:

@@ -162,6 +162,48 @@ def _spelled_before(before: str, acronym: str) -> str | None:
     return None
 
 
+def spelled_out(text: str, acronym: str) -> str | None:
+    """The words a text spells an acronym out with, as written: "joint targeted area inspections"
+    for "JTAI" in "… joint targeted area inspections (JTAIs) …"; None when it does not."""
+    match = re.search(rf"\(\s*{re.escape(acronym)}s?\s*\)", text, re.IGNORECASE)
+    if match is None:
+        return None
+    phrase = _spelled_before(text[: match.start()], re.sub(r"s$", "", match.group(0)[1:-1].strip()).lower())
+    if not phrase:
+        return None
+    return " ".join(text[: match.start()].split()[-len(phrase.split()) :])
+
+
+_WRITTEN_WORD = re.compile(r"[A-Za-z][A-Za-z’'\-]*")
+
+
+def spelled_in(text: str, acronym: str) -> str | None:
+    """Words of a text whose initials spell an acronym of three or more letters, stop words
+    between them allowed: "Her Majesty’s Chief Inspector" for "HMCI"; None when none do."""
+    letters = acronym.lower()
+    if len(letters) < 3:
+        return None  # two letters are spelled by chance ("rated inadequate" for RI)
+    words = list(_WRITTEN_WORD.finditer(text))
+    for i, first in enumerate(words):
+        if first.group(0)[0].lower() != letters[0]:
+            continue
+        spelled = ""
+        for j in range(i, min(len(words), i + 2 * len(letters))):
+            word = re.sub(r"[’']s$", "", words[j].group(0)).lower()
+            if word == letters or re.search(
+                r"[.!?;:\n]", text[words[j - 1].end() : words[j].start()] if j > i else ""
+            ):
+                break  # the acronym itself spells nothing; a phrase stays in its sentence
+            if word in STOPWORDS and spelled:
+                continue
+            spelled += word[0]
+            if not letters.startswith(spelled):
+                break
+            if spelled == letters:
+                return text[first.start() : words[j].end()]
+    return None
+
+
 def _names_a_thing(word: str) -> bool:
     """Whether a word can be part of a thing's name: no stop word, number, or -ed or -ly form."""
     return (

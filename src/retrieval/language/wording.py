@@ -44,6 +44,12 @@ _GREETING = (
     r"|sorry(?: to bother(?: you)?)?"
     r"|please|pls|plz|ok(?:ay)?|so|right)"
 )
+# "sorry if this is basic but …", "apologies if this is a silly question, …": wherever it comes
+_APOLOGY = re.compile(
+    r"\b(?:sorry|apologies|forgive me),? if (?:this|that|it)(?:'s| is) (?:a |an )?(?:basic|silly|stupid"
+    r"|dumb|obvious|daft|naive|newbie)(?: question| one| q)?(?:,? but)?[\s,:\-–—]*",
+    re.IGNORECASE,
+)
 _LEADING_FRAMING = re.compile(rf"^\s*(?:{_GREETING}\b[\s,!.:;\-–—]*)+", re.IGNORECASE)
 _SIGN_OFF = (
     r"(?:many |much )?thanks?(?: (?:so much|a lot|in advance|very much|all|team|everyone))?"
@@ -60,7 +66,7 @@ def strip_framing(text: str) -> str:
     "hi, quick question - what % of LAs are RI? thanks!" -> "what % of LAs are RI?". When the
     text is nothing but framing it is returned unchanged (small talk is screened elsewhere).
     """
-    core = _LEADING_FRAMING.sub("", text)
+    core = _LEADING_FRAMING.sub("", _APOLOGY.sub(" ", text))
     core = _TRAILING_FRAMING.sub("", core).strip()
     return core if re.search(r"[A-Za-z0-9]", core) else text.strip()
 

@@ -29,6 +29,7 @@ from retrieval.language.asking import (
     years_in,
 )
 from retrieval.language.places import regions_in
+from retrieval.matching.claim_check import figures_to_check
 from retrieval.matching.fact_scope import (
     GOOD_OR_OUTSTANDING,
     claim_names,
@@ -128,6 +129,13 @@ def _other_measure(q: Question) -> str | None:
     if q.measure is None or measure_agrees(q.index, q.measure, q.best):
         return None
     return f"I don't have a figure for {q.measure} in the reports I know."
+
+
+def _unchecked_figure(q: Question) -> str | None:
+    unchecked = figures_to_check(q.index, q.best, q.text)
+    if not unchecked:
+        return None
+    return f"I can't check {unchecked[0]}: the reports I know give no such figure for that."
 
 
 def _other_service(q: Question) -> str | None:
@@ -269,6 +277,16 @@ DECLINE_RULES: tuple[DeclineRule, ...] = (
             "How many final Single Inspection Framework inspections took place?",
             "how many monitoring visits took place?",
         ),
+    ),
+    DeclineRule(
+        "unchecked_figure",
+        "other_measure",
+        _unchecked_figure,
+        # a claim check whose figure the nearest fact has nothing of the kind to compare with
+        declines=(
+            ("Is it true the chief inspector called for an extra £3bn for councils?", "can't check £3bn"),
+        ),
+        lets_through=("Is it true that 45% of local authorities are good or outstanding?",),
     ),
     DeclineRule(
         "other_service",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.authoring.article import sentence_spans
+from retrieval.authoring.sentences import sentence_spans
 from retrieval.knowledge.figures import figure_values
 from retrieval.knowledge.schema import Fact, Knowledge
 from retrieval.language.asking import months_in, without_asker_role
@@ -97,6 +97,17 @@ def in_context(fact: Fact, knowledge: Knowledge) -> str | None:
     paragraph = text[text.rfind("\n", 0, found) + 1 : found].strip()
     spans = sentence_spans(paragraph)
     return f"{paragraph[spans[-1][0] : spans[-1][1]].strip()} {fact.quote}" if spans else None
+
+
+def publisher_initials(knowledge: Knowledge) -> dict[str, str]:
+    """A publisher of two or more words by its initials ("CC" -> "community care"): how
+    colleagues cite a source ("per the CC article")."""
+    out = {}
+    for source in knowledge.sources:
+        words = source.publisher.split()
+        if len(words) >= 2:
+            out["".join(w[0] for w in words).lower()] = source.publisher.lower()
+    return out
 
 
 def generated_for(fact: Fact, knowledge: Knowledge) -> tuple[str, ...]:
@@ -232,7 +243,8 @@ class FactIndex:
             doc_tokens=doc_tokens,
             idf=idf,
             synonyms=synonym_table(knowledge.synonyms),
-            initialisms=initialisms([*claims, *knowledge.source_texts.values()], dict(knowledge.synonyms)),
+            initialisms=publisher_initials(knowledge)
+            | initialisms([*claims, *knowledge.source_texts.values()], dict(knowledge.synonyms)),
             synonym_pattern=synonym_pattern(knowledge.synonyms),
             fact_position={f.id: i for i, f in enumerate(knowledge.facts)},
             has_figures=np.array([1.0 if f.figures else 0.0 for f in knowledge.facts], dtype=np.float32),

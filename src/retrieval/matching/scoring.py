@@ -14,6 +14,7 @@ import numpy as np
 
 from retrieval.knowledge.figures import figure_values
 from retrieval.language.asking import NOW, PREVIOUS_EDITION, grades_named, without_years, years_in
+from retrieval.language.chat_markup import plain_words
 from retrieval.language.lexical import QueryTerms
 from retrieval.language.wording import Correction, normalise_units, strip_framing
 from retrieval.matching.decision import DecisionModel, load_decision_models, select_model
@@ -68,7 +69,7 @@ class PreparedQuestion:
 
 def prepare_question(index: FactIndex, question: str) -> PreparedQuestion:
     asked = " ".join(question.split())
-    text, corrections = index.spelling.correct(normalise_units(strip_framing(asked)))
+    text, corrections = index.spelling.correct(normalise_units(strip_framing(plain_words(asked))))
     # The model reads "?" as a sign of a question: one typed without it is matched as if it had one.
     if not text.endswith("?"):
         text = text.rstrip(" .!") + "?"
